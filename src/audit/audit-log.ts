@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Keys } from '../store/keys.js';
+import type { Clock } from '../util/clock.js';
+import { iso } from '../util/clock.js';
+import { Errors } from '../errors/codes.js';
+import type { AuditEvent, StoredAuditEvent } from './event.js';
+
+/**
+ * The audit trail: every event goes to the task's own Redis stream (when it concerns a task),
+ * the global stream, and the log. `record` throws `audit_unavailable` when the durable write fails,
+ * so callers that must fail closed simply let it propagate.
+ */
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+    private readonly opts: { maxLen: number; taskRetentionSeconds: number },
+  ) {}
+
+  /** Durably record an event (task stream + global stream), then log it. */
+  async record(event: AuditEvent): Promise<void> {
+    const time = iso(this.clock.now());
+    const body = JSON.stringify({ ...event, time });
+    try {
+      const m = this.redis.multi();
+      if (event.task_id) {
+        m.xadd(this.keys.taskAudit(event.task_id), '*', 'e', body);
+        m.expire(this.keys.taskAudit(event.task_id), this.opts.taskRetentionSeconds);
+      }
+      const res = await m.exec();
+      if (res) for (const [err] of res) if (err) throw err;
+      await this.redis.xadd(this.keys.audit(), 'MAXLEN', '~', this.opts.maxLen, '*', 'e', body);
+    } catch (err) {
+      this.log.error({ err, audit: event }, 'audit write failed');
+      throw Errors.auditUnavailable(err);
+    }
+    this.log.info({ audit: { ...event, time } }, `audit ${event.type}`);
+  }
+
+  /** Record without failing the caller (for events after the fact, e.g. a revocation outcome). */
+  async recordBestEffort(event: AuditEvent): Promise<void> {
+    try {
+      await this.record(event);
+    } catch {
+      /* already logged with the full event */
+    }
+  }
+
+  /** A task's audit trail in order. */
+  async forTask(taskId: string, limit = 1000): Promise<StoredAuditEvent[]> {
+    return parse(await this.redis.xrange(this.keys.taskAudit(taskId), '-', '+', 'COUNT', limit));
+  }
+
+  /** The latest global events, oldest first. */
+  async recent(limit = 200): Promise<StoredAuditEvent[]> {
+    const rows = await this.redis.xrevrange(this.keys.audit(), '+', '-', 'COUNT', limit);
+    return parse(rows.reverse());
+  }
+}
+
+function parse(rows: Array<[string, string[]]>): StoredAuditEvent[] {
+  return rows.map(([id, fields]) => ({ id, ...(JSON.parse(fields[1] ?? '{}') as Omit<StoredAuditEvent, 'id'>) }));
+}

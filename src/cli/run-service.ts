@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import { ConfigError, configPath, loadConfig } from '../config/load.js';
+import type { TesseraConfig } from '../config/schema.js';
+import { createLogger } from '../ops/logger.js';
+
+/** Load and validate the config, or print every problem (with its path) and exit non-zero. */
+export function loadConfigOrExit(log: Logger): TesseraConfig {
+  try {
+    return loadConfig(configPath());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tessera: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Run `stop` once on SIGTERM/SIGINT, then exit. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down gracefully');
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => handler('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+}
+
+export { createLogger };

@@ -1,0 +1,58 @@
+import type { TesseraConfig } from './schema.js';
+
+/**
+ * Checks that span fields: each problem names the path it is about.
+ * `env` is consulted for `*_env` references that must be set at startup.
+ */
+export function crossFieldErrors(cfg: TesseraConfig, env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (cfg.tasks.default_ttl_seconds > cfg.tasks.max_ttl_seconds) {
+    problems.push('tasks.default_ttl_seconds: must be ≤ tasks.max_ttl_seconds');
+  }
+  const seenIssuers = new Set<string>();
+  cfg.issuers.forEach((iss, i) => {
+    if (seenIssuers.has(iss.issuer)) problems.push(`issuers[${i}].issuer: ${iss.issuer} is listed twice`);
+    seenIssuers.add(iss.issuer);
+    if (iss.jwks_uri && !/^https:/.test(iss.jwks_uri) && !cfg.server.dev_mode && !isLoopback(iss.jwks_uri)) {
+      problems.push(`issuers[${i}].jwks_uri: must be https (http is accepted for loopback or in server.dev_mode)`);
+    }
+  });
+  for (const [name, p] of Object.entries(cfg.profiles)) {
+    const at = `profiles.${name}`;
+    if (p.max_ttl_seconds > cfg.tasks.max_ttl_seconds) {
+      problems.push(`${at}.max_ttl_seconds: must be ≤ tasks.max_ttl_seconds (${cfg.tasks.max_ttl_seconds})`);
+    }
+    if (p.backend === 'vault') {
+      if (!cfg.backends.vault) problems.push(`${at}.backend: backend "vault" is not configured under backends.vault`);
+      if (p.kind === 'dynamic' && !p.path) problems.push(`${at}.path: required for kind "dynamic"`);
+      if (p.kind === 'token' && !p.policies?.length && !p.token_role) {
+        problems.push(`${at}.policies: kind "token" needs policies or token_role`);
+      }
+    }
+    if (p.backend === 'aws-sts') {
+      if (!cfg.backends['aws-sts']) problems.push(`${at}.backend: backend "aws-sts" is not configured under backends.aws-sts`);
+      if (p.max_ttl_seconds > p.role_max_session_seconds) {
+        problems.push(`${at}.max_ttl_seconds: must be ≤ ${at}.role_max_session_seconds (${p.role_max_session_seconds})`);
+      }
+    }
+  }
+  const bt = cfg.backends['broker-token'];
+  if (bt.signing_key_env && bt.signing_key_file) {
+    problems.push('backends.broker-token.signing_key_env: give signing_key_env or signing_key_file, not both');
+  }
+  if (!bt.signing_key_env && !bt.signing_key_file && !cfg.server.dev_mode) {
+    problems.push('backends.broker-token.signing_key_env: a signing key is required unless server.dev_mode is true');
+  }
+  if (bt.signing_key_env && !env[bt.signing_key_env]) {
+    problems.push(`backends.broker-token.signing_key_env: environment variable ${bt.signing_key_env} is not set`);
+  }
+  cfg.webhooks.task_complete?.secrets_env.forEach((name, i) => {
+    if (!env[name]) problems.push(`webhooks.task_complete.secrets_env[${i}]: environment variable ${name} is not set`);
+  });
+  return problems;
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}

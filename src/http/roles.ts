@@ -1,0 +1,25 @@
+import type { IdentityMatch } from '../config/common.js';
+import type { Identity } from '../identity/identity.js';
+import { matchIdentity } from '../identity/match.js';
+import { Errors } from '../errors/codes.js';
+
+/** Who is an admin or an approver, from the `admins:` and `approvers:` config lists. */
+export class Roles {
+  constructor(
+    private readonly admins: IdentityMatch[],
+    private readonly approvers: IdentityMatch[],
+  ) {}
+
+  isAdmin(id: Identity): boolean {
+    return this.admins.some((m) => matchIdentity(id, m));
+  }
+
+  isApprover(id: Identity): boolean {
+    return this.approvers.some((m) => matchIdentity(id, m));
+  }
+
+  /** Throws 403 `forbidden` unless the identity is an admin. */
+  assertAdmin(id: Identity): void {
+    if (!this.isAdmin(id)) throw Errors.forbidden('Admin only');
+  }
+}

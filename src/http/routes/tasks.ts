@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { Errors } from '../../errors/codes.js';
+import { isId } from '../../util/ids.js';
+import { taskView } from '../../tasks/task-view.js';
+import { leaseView } from '../../leases/lease-view.js';
+import { authenticate, identityOf } from '../auth.js';
+import type { HttpDeps } from '../deps.js';
+import { completeBody, credentialBody, declareTaskBody } from '../schemas.js';
+import { parseBody } from '../validate.js';
+
+/** `/v1/tasks`: declare, read, complete, request credentials, read the audit trail. */
+export function tasksRouter(d: HttpDeps): Router {
+  const r = Router();
+  const auth = authenticate(d.verifier);
+  const ctx = (res: { locals: Record<string, unknown> }, ip: string | undefined) => ({ requestId: String(res.locals.requestId), ip });
+  const taskId = (raw: unknown): string => {
+    if (!isId(raw, 'tsk')) throw Errors.taskNotFound();
+    return raw;
+  };
+
+  r.post('/v1/tasks', auth, async (req, res) => {
+    const body = parseBody(declareTaskBody, req.body);
+    const task = await d.tasks.declare(identityOf(res), body, ctx(res, req.ip));
+    res.status(201).location(`/v1/tasks/${task.id}`).json(taskView(task));
+  });
+
+  r.get('/v1/tasks/:id', auth, async (req, res) => {
+    const id = identityOf(res);
+    const task = await d.tasks.getFor(id, taskId(req.params.id), d.roles.isAdmin(id));
+    const leases = await d.leases.listByTask(task.id);
+    res.json({ ...taskView(task), leases: leases.map((l) => leaseView(l)) });
+  });
+
+  r.post('/v1/tasks/:id/complete', auth, async (req, res) => {
+    const body = parseBody(completeBody, req.body);
+    const id = identityOf(res);
+    const task = await d.tasks.getFor(id, taskId(req.params.id), d.roles.isAdmin(id));
+    const status = await d.tasks.complete(task, body.outcome ?? 'succeeded', { requestId: String(res.locals.requestId), by: `${id.issuer}|${id.subject}` });
+    res.status(202).json({ task_id: task.id, status });
+  });
+
+  r.post('/v1/tasks/:id/credentials', auth, async (req, res) => {
+    const body = parseBody(credentialBody, req.body);
+    const result = await d.issuance.issue(identityOf(res), taskId(req.params.id), body, ctx(res, req.ip));
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    res.status(result.status).json(result.body);
+  });
+
+  r.get('/v1/tasks/:id/audit', auth, async (req, res) => {
+    const id = identityOf(res);
+    const task = await d.tasks.getFor(id, taskId(req.params.id), d.roles.isAdmin(id));
+    res.json({ task_id: task.id, events: await d.audit.forTask(task.id) });
+  });
+
+  return r;
+}

@@ -1,0 +1,272 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { BackendRegistry } from '../backends/registry.js';
+import type { MintResult } from '../backends/backend.js';
+import type { TesseraConfig } from '../config/schema.js';
+import { Errors } from '../errors/codes.js';
+import { TesseraError } from '../errors/tessera-error.js';
+import type { Identity } from '../identity/identity.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { PolicyDecision, PolicyEngine } from '../policy/policy.js';
+import type { RevocationQueue } from '../revocation/revocation-queue.js';
+import type { AgentBlocklist } from '../tasks/agent-blocklist.js';
+import type { Task } from '../tasks/task.js';
+import type { RequestContext } from '../tasks/task-service.js';
+import { ownedBy } from '../tasks/task-service.js';
+import type { TaskStore } from '../tasks/task-store.js';
+import { clampTtl } from '../tasks/ttl.js';
+import type { Clock } from '../util/clock.js';
+import { iso } from '../util/clock.js';
+import { sha256Hex } from '../util/hash.js';
+import { newId } from '../util/ids.js';
+import type { Lease } from './lease.js';
+import type { LeaseStore } from './lease-store.js';
+
+/** A credential request (already schema-validated). */
+export interface CredentialRequest {
+  profile: string;
+  resources?: string[] | undefined;
+  ttl_seconds?: number | undefined;
+  reason?: string | undefined;
+}
+
+/** A request that passed scope and TTL checks, ready for policy and minting. */
+export interface CheckedRequest {
+  task: Task;
+  profile: string;
+  resources: string[];
+  ttlSeconds: number;
+  ttlClampedBy: string | null;
+  reason?: string | undefined;
+}
+
+/** Hook for human approval (issue: approvals). Returns the 202 body when the request must wait. */
+export interface ApprovalGate {
+  request(identity: Identity, req: CheckedRequest, decision: PolicyDecision, ctx: RequestContext): Promise<Record<string, unknown>>;
+}
+
+/** The result of a credential request: 201 with a credential, or 202 waiting for approval. */
+export type IssueResult = { status: 201; body: Record<string, unknown> } | { status: 202; body: Record<string, unknown> };
+
+/**
+ * The credential path: task → scope → policy → audit decision (fail closed) → lease `pending` +
+ * revocation job → backend mint → lease `active` → audit mint → response.
+ */
+export class IssuanceService {
+  approvals: ApprovalGate | undefined;
+
+  constructor(
+    private readonly cfg: TesseraConfig,
+    private readonly tasks: TaskStore,
+    private readonly leases: LeaseStore,
+    private readonly backends: BackendRegistry,
+    private readonly policy: PolicyEngine,
+    private readonly audit: AuditLog,
+    private readonly queue: RevocationQueue,
+    private readonly blocklist: AgentBlocklist,
+    private readonly metrics: Metrics,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Check a request against the task: ownership, status, declared scope, TTL. */
+  async check(identity: Identity, taskId: string, req: CredentialRequest): Promise<CheckedRequest> {
+    const [task, blocked] = await Promise.all([this.tasks.get(taskId), this.blocklist.isBlocked(identity)]);
+    if (!task) throw Errors.taskNotFound();
+    if (!ownedBy(task, identity)) throw Errors.taskNotOwner();
+    if (blocked) throw Errors.agentBlocked();
+    const now = this.clock.now();
+    const left = Math.floor((task.expiresAt - now) / 1000);
+    if (task.status !== 'active' || left < 1) throw Errors.taskClosed(task.status === 'active' ? 'expired' : task.status);
+    const profile = this.cfg.profiles[req.profile];
+    if (!profile) throw Errors.profileUnknown(req.profile);
+    const scope = task.scopes.find((s) => s.profile === req.profile);
+    if (!scope) throw Errors.scopeNotDeclared(`The task did not declare profile ${JSON.stringify(req.profile)}`);
+    const resources = [...new Set(req.resources ?? scope.resources ?? [])];
+    const undeclared = resources.filter((r) => !(scope.resources ?? []).includes(r));
+    if (undeclared.length > 0) {
+      throw Errors.scopeNotDeclared(`Resources not declared by the task for ${req.profile}: ${undeclared.join(', ')}`);
+    }
+    const { ttlSeconds, clampedBy } = clampTtl(req.ttl_seconds ?? profile.max_ttl_seconds, [
+      { by: 'profile', seconds: profile.max_ttl_seconds },
+      { by: 'task', seconds: left },
+    ]);
+    return { task, profile: req.profile, resources, ttlSeconds, ttlClampedBy: clampedBy, reason: req.reason };
+  }
+
+  /** Decide, audit and mint one credential. */
+  async issue(identity: Identity, taskId: string, req: CredentialRequest, ctx: RequestContext): Promise<IssueResult> {
+    const started = process.hrtime.bigint();
+    let backendName = this.cfg.profiles[req.profile]?.backend ?? 'unknown';
+    try {
+      const checked = await this.check(identity, taskId, req);
+      backendName = this.cfg.profiles[checked.profile]!.backend;
+      const decision = await this.decide(identity, checked, ctx);
+      if (decision.requireApproval) {
+        if (!this.approvals) throw Errors.policyDenied('This profile requires a human approval, and approvals are not enabled', { code_hint: 'approval_required' });
+        const body = await this.approvals.request(identity, checked, decision, ctx);
+        this.observe(started, backendName, 'pending');
+        return { status: 202, body };
+      }
+      const body = await this.mint(identity, checked, ctx, decision.policies);
+      this.observe(started, backendName, 'issued');
+      return { status: 201, body };
+    } catch (err) {
+      this.observe(started, backendName, err instanceof TesseraError ? err.code : 'error');
+      throw err;
+    }
+  }
+
+  /** Run the policy and durably audit the decision. A policy error or an audit failure denies. */
+  async decide(identity: Identity, c: CheckedRequest, ctx: RequestContext, approved = false): Promise<PolicyDecision> {
+    let decision: PolicyDecision;
+    try {
+      decision = await this.policy.decide({
+        action: 'request_credential',
+        identity,
+        task: c.task,
+        profile: c.profile,
+        resources: c.resources,
+        ttlSeconds: c.ttlSeconds,
+        context: { ip: ctx.ip, now: this.clock.now(), approved },
+      });
+    } catch (err) {
+      this.log.error({ err, request_id: ctx.requestId }, 'policy evaluation failed');
+      decision = { allow: false, reasons: ['policy evaluation error'], policies: [] };
+    }
+    this.metrics.decisions.labels(decision.allow ? 'allow' : 'deny', decision.allow ? 'ok' : 'policy_denied').inc();
+    await this.audit.record({
+      type: 'decision',
+      outcome: decision.allow ? 'allow' : 'deny',
+      request_id: ctx.requestId,
+      agent: c.task.agent,
+      task_id: c.task.id,
+      intent: c.task.intent,
+      profile: c.profile,
+      resources: c.resources,
+      reason: decision.reasons.join('; ') || undefined,
+      detail: { policies: decision.policies, ttl_seconds: c.ttlSeconds, require_approval: Boolean(decision.requireApproval), request_reason: c.reason },
+    });
+    if (!decision.allow) throw Errors.policyDenied('The policy does not allow this credential request', { policies: decision.policies });
+    return decision;
+  }
+
+  /**
+   * Write the lease and its revocation job, then mint. Nothing is minted before both exist.
+   * WARNING: the returned body holds the credential; it must go to the agent and nowhere else.
+   */
+  async mint(identity: Identity, c: CheckedRequest, ctx: RequestContext, policies: string[]): Promise<Record<string, unknown>> {
+    const profile = this.cfg.profiles[c.profile]!;
+    const backend = this.backends.get(profile.backend);
+    const now = this.clock.now();
+    const lease: Lease = {
+      id: newId('lse'),
+      taskId: c.task.id,
+      profile: c.profile,
+      backend: backend.name,
+      agent: c.task.agent,
+      resources: c.resources,
+      status: 'pending',
+      revocation: 'revocable',
+      revocationData: {},
+      credentialSha256: '',
+      createdAt: now,
+      issuedAt: null,
+      expiresAt: now + c.ttlSeconds * 1000,
+      revokeAt: now + c.ttlSeconds * 1000,
+      revokeRequestedAt: null,
+      revokedAt: null,
+      attempts: 0,
+      lastError: null,
+    };
+    if (!(await this.leases.create(lease))) throw Errors.taskClosed('closing');
+    await this.queue.scheduleLease(lease);
+
+    let minted: MintResult;
+    try {
+      minted = await backend.mint({
+        leaseId: lease.id,
+        taskId: c.task.id,
+        profileName: c.profile,
+        agent: identity,
+        intent: c.task.intent,
+        resources: c.resources,
+        ttlSeconds: c.ttlSeconds,
+        notAfter: c.task.expiresAt,
+        labels: c.task.labels,
+        reason: c.reason,
+      });
+    } catch (err) {
+      await this.leases.transition(lease, ['pending'], 'revoked', this.clock.now(), { revoked_at: String(this.clock.now()), last_error: 'mint failed' });
+      await this.audit.recordBestEffort({
+        type: 'credential.mint_failed',
+        outcome: 'failure',
+        request_id: ctx.requestId,
+        agent: lease.agent,
+        task_id: lease.taskId,
+        profile: lease.profile,
+        lease_id: lease.id,
+        reason: err instanceof TesseraError ? err.code : 'backend_error',
+      });
+      throw err;
+    }
+
+    const issuedAt = this.clock.now();
+    const expiresAt = issuedAt + minted.ttlSeconds * 1000;
+    const revokeAt = Math.min(expiresAt, c.task.expiresAt);
+    const credentialSha256 = sha256Hex(minted.secretForHash);
+    const activated = await this.leases.transition(lease, ['pending'], 'active', issuedAt, {
+      issued_at: String(issuedAt),
+      expires_at: String(expiresAt),
+      revoke_at: String(revokeAt),
+      revocation: minted.revocation,
+      revocation_data: JSON.stringify(minted.revocationData),
+      credential_sha256: credentialSha256,
+    });
+    const finalLease = { ...lease, revocationData: minted.revocationData, revocation: minted.revocation, expiresAt, revokeAt };
+    if (revokeAt !== lease.revokeAt) {
+      await this.leases.reindex(lease.id, revokeAt);
+      await this.queue.rescheduleLease(finalLease);
+    }
+    try {
+      if (!activated.changed || activated.taskStatus !== 'active') throw Errors.taskClosed(activated.taskStatus ?? 'closed');
+      await this.audit.record({
+        type: 'credential.minted',
+        outcome: 'success',
+        request_id: ctx.requestId,
+        agent: lease.agent,
+        task_id: lease.taskId,
+        intent: c.task.intent,
+        profile: lease.profile,
+        lease_id: lease.id,
+        resources: c.resources,
+        credential_sha256: credentialSha256,
+        detail: { backend: backend.name, ttl_seconds: minted.ttlSeconds, expires_at: iso(expiresAt), revocation: minted.revocation, policies },
+      });
+    } catch (err) {
+      // Fail closed: the task closed under us or the mint cannot be audited; the credential must die now.
+      await this.leases.update(lease, { revoke_requested_at: String(this.clock.now()) });
+      await this.queue.revokeLeaseNow(lease).catch((e: unknown) => this.log.error({ err: e, lease_id: lease.id }, 'could not hurry revocation'));
+      throw err;
+    }
+    this.metrics.issued.labels(backend.name, c.profile).inc();
+    const ttlClampedBy = minted.ttlClampedBy ?? c.ttlClampedBy;
+    return {
+      lease_id: lease.id,
+      task_id: lease.taskId,
+      profile: lease.profile,
+      backend: backend.name,
+      issued_at: iso(issuedAt),
+      expires_at: iso(expiresAt),
+      ttl_seconds: minted.ttlSeconds,
+      ttl_clamped_by: ttlClampedBy,
+      revocation: minted.revocation,
+      ...(minted.warnings?.length ? { warnings: minted.warnings } : {}),
+      credential: minted.credential,
+    };
+  }
+
+  private observe(started: bigint, backend: string, outcome: string): void {
+    this.metrics.issueLatency.labels(backend, outcome).observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}

@@ -1,0 +1,208 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../store/keys.js';
+import { TERMINAL_LEASE_STATUSES, type Lease, type LeaseStatus } from './lease.js';
+import type { TaskStatus } from '../tasks/task.js';
+
+// Create a lease only while its task is active, and count it as open on the task, atomically.
+const CREATE_LEASE = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+redis.call('PEXPIREAT', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'open_leases', 1)
+return 1
+`;
+
+// Compare-and-set a lease's status. When it reaches a final state, the task's open-lease count drops,
+// and a completing task with no open lease left becomes completed. Returns {changed, previous, taskStatus}.
+const TRANSITION = `
+local cur = redis.call('HGET', KEYS[2], 'status')
+if not cur then return {-1, '', '', 0} end
+local ok = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
+if not ok then return {0, cur, redis.call('HGET', KEYS[1], 'status') or '', 0} end
+redis.call('HSET', KEYS[2], 'status', ARGV[2])
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if ARGV[3] == '1' then
+  local open = redis.call('HINCRBY', KEYS[1], 'open_leases', -1)
+  if open <= 0 and redis.call('HGET', KEYS[1], 'status') == 'completing' then
+    redis.call('HSET', KEYS[1], 'status', 'completed', 'completed_at', ARGV[4])
+    return {1, cur, 'completed', 1}
+  end
+end
+return {1, cur, redis.call('HGET', KEYS[1], 'status') or '', 0}
+`;
+
+/** Result of a status compare-and-set. */
+export interface TransitionResult {
+  /** False when the lease was not in one of the expected states (or does not exist). */
+  changed: boolean;
+  previous: LeaseStatus | null;
+  /** The task's status after the transition (a lease reaching a final state may complete its task). */
+  taskStatus: TaskStatus | null;
+  /** True when this transition was the one that moved the task from `completing` to `completed`. */
+  completedTask: boolean;
+}
+
+/** Redis storage of leases, indexed by task, by agent (through tasks) and by revocation time. */
+export class LeaseStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  /** Write a new `pending` lease. Returns false when the task is no longer active. */
+  async create(lease: Lease): Promise<boolean> {
+    const fields = serialize(lease);
+    const keepUntil = lease.expiresAt + this.retentionSeconds * 1000;
+    const argv = [String(keepUntil), ...Object.entries(fields).flat()];
+    // ARGV[3] must be the lease id for SADD: serialize() puts `id` first.
+    const ok = await this.redis.eval(
+      CREATE_LEASE,
+      3,
+      this.keys.task(lease.taskId),
+      this.keys.lease(lease.taskId, lease.id),
+      this.keys.taskLeases(lease.taskId),
+      ...argv,
+    );
+    if (ok !== 1) return false;
+    const m = this.redis.multi();
+    m.set(this.keys.leaseTask(lease.id), lease.taskId, 'PX', keepUntil - Date.now());
+    m.zadd(this.keys.openLeases(), lease.revokeAt, lease.id);
+    await m.exec();
+    return true;
+  }
+
+  /** Load a lease by id alone. */
+  async get(leaseId: string): Promise<Lease | null> {
+    const taskId = await this.redis.get(this.keys.leaseTask(leaseId));
+    return taskId ? this.getInTask(taskId, leaseId) : null;
+  }
+
+  /** Load a lease when its task is known. */
+  async getInTask(taskId: string, leaseId: string): Promise<Lease | null> {
+    const h = await this.redis.hgetall(this.keys.lease(taskId, leaseId));
+    return h.id ? deserialize(h) : null;
+  }
+
+  /** Lease ids of one task. */
+  async idsByTask(taskId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.taskLeases(taskId));
+  }
+
+  /** All leases of one task (pipelined). */
+  async listByTask(taskId: string): Promise<Lease[]> {
+    const ids = await this.idsByTask(taskId);
+    if (ids.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hgetall(this.keys.lease(taskId, id));
+    const res = (await p.exec()) ?? [];
+    return res
+      .map(([, h]) => h as Record<string, string>)
+      .filter((h) => h && h.id)
+      .map(deserialize)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Open (not final) lease ids whose revocation time is at or before `until` (ms), oldest first. */
+  async openDueBefore(until: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.openLeases(), '-inf', until, 'LIMIT', 0, limit);
+  }
+
+  /** Number of leases not yet in a final state. */
+  async openCount(): Promise<number> {
+    return this.redis.zcard(this.keys.openLeases());
+  }
+
+  /** Compare-and-set the status; extra fields are written with it. */
+  async transition(
+    lease: Pick<Lease, 'id' | 'taskId'>,
+    from: readonly LeaseStatus[],
+    to: LeaseStatus,
+    now: number,
+    fields: Record<string, string> = {},
+  ): Promise<TransitionResult> {
+    const terminal = TERMINAL_LEASE_STATUSES.includes(to);
+    const r = (await this.redis.eval(
+      TRANSITION,
+      2,
+      this.keys.task(lease.taskId),
+      this.keys.lease(lease.taskId, lease.id),
+      from.join(','),
+      to,
+      terminal ? '1' : '0',
+      String(now),
+      ...Object.entries(fields).flat(),
+    )) as [number, string, string, number?];
+    if (r[0] === 1 && terminal) await this.redis.zrem(this.keys.openLeases(), lease.id);
+    return {
+      changed: r[0] === 1,
+      previous: r[0] === -1 ? null : (r[1] as LeaseStatus),
+      taskStatus: (r[2] || null) as TaskStatus | null,
+      completedTask: r[3] === 1,
+    };
+  }
+
+  /** Write fields without a status change (e.g. attempts, last error). */
+  async update(lease: Pick<Lease, 'id' | 'taskId'>, fields: Record<string, string>): Promise<void> {
+    await this.redis.hset(this.keys.lease(lease.taskId, lease.id), fields);
+  }
+
+  /** Move the lease's revocation time in the open index (e.g. the backend issued a shorter TTL). */
+  async reindex(leaseId: string, revokeAt: number): Promise<void> {
+    await this.redis.zadd(this.keys.openLeases(), 'XX', revokeAt, leaseId);
+  }
+}
+
+/** Field encoding of a lease hash. `id` comes first (the create script relies on it). */
+export function serialize(l: Lease): Record<string, string> {
+  return {
+    id: l.id,
+    task_id: l.taskId,
+    profile: l.profile,
+    backend: l.backend,
+    agent_iss: l.agent.issuer,
+    agent_sub: l.agent.subject,
+    resources: JSON.stringify(l.resources),
+    status: l.status,
+    revocation: l.revocation,
+    revocation_data: JSON.stringify(l.revocationData),
+    credential_sha256: l.credentialSha256,
+    created_at: String(l.createdAt),
+    issued_at: l.issuedAt === null ? '' : String(l.issuedAt),
+    expires_at: String(l.expiresAt),
+    revoke_at: String(l.revokeAt),
+    revoke_requested_at: l.revokeRequestedAt === null ? '' : String(l.revokeRequestedAt),
+    revoked_at: l.revokedAt === null ? '' : String(l.revokedAt),
+    attempts: String(l.attempts),
+    last_error: l.lastError ?? '',
+  };
+}
+
+function num(v: string | undefined): number | null {
+  return v ? Number(v) : null;
+}
+
+function deserialize(h: Record<string, string>): Lease {
+  return {
+    id: h.id!,
+    taskId: h.task_id!,
+    profile: h.profile!,
+    backend: h.backend!,
+    agent: { issuer: h.agent_iss!, subject: h.agent_sub! },
+    resources: JSON.parse(h.resources || '[]') as string[],
+    status: h.status as LeaseStatus,
+    revocation: h.revocation as Lease['revocation'],
+    revocationData: JSON.parse(h.revocation_data || '{}') as Record<string, string>,
+    credentialSha256: h.credential_sha256 ?? '',
+    createdAt: Number(h.created_at),
+    issuedAt: num(h.issued_at),
+    expiresAt: Number(h.expires_at),
+    revokeAt: Number(h.revoke_at),
+    revokeRequestedAt: num(h.revoke_requested_at),
+    revokedAt: num(h.revoked_at),
+    attempts: Number(h.attempts ?? 0),
+    lastError: h.last_error || null,
+  };
+}

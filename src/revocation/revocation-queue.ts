@@ -1,0 +1,65 @@
+import { Job, type Queue } from 'bullmq';
+import type { Clock } from '../util/clock.js';
+import { closeJobId, expireJobId, type CloseTaskJob, type RevokeLeaseJob } from './jobs.js';
+
+/** Producer side of the revocation queue: schedules and hurries teardown jobs. */
+export class RevocationQueue {
+  constructor(
+    readonly queue: Queue,
+    private readonly clock: Clock,
+  ) {}
+
+  /** One delayed job per lease at its revocation time; the job id is the lease id. */
+  async scheduleLease(lease: { id: string; taskId: string; revokeAt: number }): Promise<void> {
+    const data: RevokeLeaseJob = { leaseId: lease.id, taskId: lease.taskId };
+    await this.queue.add('revoke-lease', data, { jobId: lease.id, delay: Math.max(0, lease.revokeAt - this.clock.now()) });
+  }
+
+  /**
+   * Revoke a lease now. The lease's job already exists (delayed until expiry), and adding a job with
+   * the same id would be ignored, so: promote it if delayed, retry it if failed, re-add it if it was
+   * completed or removed; leave it alone if it is waiting or running.
+   */
+  async revokeLeaseNow(lease: { id: string; taskId: string }): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const job = await Job.fromId<RevokeLeaseJob>(this.queue, lease.id);
+      const state = job ? await job.getState() : 'unknown';
+      try {
+        if (!job || state === 'unknown') {
+          await this.queue.add('revoke-lease', { leaseId: lease.id, taskId: lease.taskId }, { jobId: lease.id });
+        } else if (state === 'delayed') {
+          await job.promote();
+        } else if (state === 'failed') {
+          await job.retry('failed');
+        } else if (state === 'completed') {
+          await job.remove();
+          continue; // re-add on the next pass
+        }
+        return;
+      } catch {
+        // The job changed state between the read and the action (a worker took it): look again.
+      }
+    }
+    await this.queue.add('revoke-lease', { leaseId: lease.id, taskId: lease.taskId }, { jobId: lease.id });
+  }
+
+  /** Move a lease's delayed job to its (new) revocation time, e.g. when the backend issued a shorter TTL. */
+  async rescheduleLease(lease: { id: string; taskId: string; revokeAt: number }): Promise<void> {
+    const job = await Job.fromId(this.queue, lease.id);
+    if (!job) return this.scheduleLease(lease);
+    if ((await job.getState()) === 'delayed') await job.changeDelay(Math.max(0, lease.revokeAt - this.clock.now()));
+  }
+
+  /** Delayed job that expires a task at its TTL. */
+  async scheduleTaskExpiry(task: { id: string; expiresAt: number }): Promise<void> {
+    await this.queue.add('expire-task', { taskId: task.id }, { jobId: expireJobId(task.id), delay: Math.max(0, task.expiresAt - this.clock.now()) });
+  }
+
+  /** Queue the teardown of every lease of a closed task and of its descendants. */
+  async closeTask(taskId: string, reason: CloseTaskJob['reason']): Promise<void> {
+    const data: CloseTaskJob = { taskId, reason };
+    const existing = await Job.fromId(this.queue, closeJobId(taskId));
+    if (existing && (await existing.getState()) === 'completed') await existing.remove().catch(() => undefined);
+    await this.queue.add('close-task', data, { jobId: closeJobId(taskId) });
+  }
+}

@@ -1,0 +1,49 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions as BullRedisOptions } from 'bullmq';
+
+/**
+ * Open a Redis connection for request handling. Commands fail fast while Redis is away
+ * (no offline queue), so callers answer 503 instead of hanging.
+ */
+export function connectRedis(url: string, opts: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+    lazyConnect: true,
+    ...opts,
+  });
+}
+
+/** Options BullMQ needs for its own connections (blocking commands, never give up reconnecting). */
+export function bullConnectionOptions(url: string): BullRedisOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    maxRetriesPerRequest: null,
+    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+  };
+}
+
+/** Connect and wait until Redis answers, or throw after `timeoutMs`. */
+export async function waitReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'wait') await redis.connect().catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (redis.status === 'ready') {
+        await redis.ping();
+        return;
+      }
+    } catch {
+      /* retry until the deadline */
+    }
+    if (Date.now() > deadline) throw new Error(`Redis not reachable within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,152 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { TesseraConfig } from '../config/schema.js';
+import { Errors } from '../errors/codes.js';
+import type { Identity } from '../identity/identity.js';
+import type { PolicyEngine } from '../policy/policy.js';
+import type { RevocationQueue } from '../revocation/revocation-queue.js';
+import type { Clock } from '../util/clock.js';
+import { newId } from '../util/ids.js';
+import type { AgentBlocklist } from './agent-blocklist.js';
+import type { Scope, Task } from './task.js';
+import type { TaskStore } from './task-store.js';
+import { clampTtl } from './ttl.js';
+
+/** What an agent sends to declare a task (already schema-validated). */
+export interface DeclareTaskInput {
+  intent: string;
+  scopes: Scope[];
+  ttl_seconds?: number | undefined;
+  parent_task_id?: string | undefined;
+  labels?: Record<string, string> | undefined;
+}
+
+/** Per-request context: request id and caller address, for audit and policy. */
+export interface RequestContext {
+  requestId: string;
+  ip?: string | undefined;
+}
+
+/** Declares, reads and completes tasks. */
+export class TaskService {
+  constructor(
+    private readonly cfg: TesseraConfig,
+    private readonly store: TaskStore,
+    private readonly policy: PolicyEngine,
+    private readonly audit: AuditLog,
+    private readonly queue: RevocationQueue,
+    private readonly blocklist: AgentBlocklist,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Declare a task for `identity`. Throws profile_unknown, policy_denied, task_closed (bad parent), ... */
+  async declare(identity: Identity, input: DeclareTaskInput, ctx: RequestContext): Promise<Task> {
+    await this.blocklist.assertNotBlocked(identity);
+    for (const s of input.scopes) if (!this.cfg.profiles[s.profile]) throw Errors.profileUnknown(s.profile);
+    const now = this.clock.now();
+    const limits = [{ by: 'tasks.max_ttl_seconds', seconds: this.cfg.tasks.max_ttl_seconds }];
+    let depth = 0;
+    if (input.parent_task_id) {
+      const parent = await this.parentFor(identity, input.parent_task_id, input.scopes, now);
+      limits.push({ by: 'parent_task', seconds: Math.floor((parent.expiresAt - now) / 1000) });
+      depth = parent.depth + 1;
+    }
+    const { ttlSeconds, clampedBy } = clampTtl(input.ttl_seconds ?? this.cfg.tasks.default_ttl_seconds, limits);
+    const task: Task = {
+      id: newId('tsk'),
+      agent: { issuer: identity.issuer, subject: identity.subject },
+      intent: input.intent,
+      scopes: input.scopes.map((s) => (s.resources ? { profile: s.profile, resources: [...new Set(s.resources)] } : { profile: s.profile })),
+      labels: input.labels ?? {},
+      status: 'active',
+      createdAt: now,
+      expiresAt: now + ttlSeconds * 1000,
+      parentTaskId: input.parent_task_id ?? null,
+      depth,
+      ttlClampedBy: clampedBy,
+      outcome: null,
+      endedAt: null,
+      openLeases: 0,
+    };
+    const decision = await this.policy.decide({ action: 'declare_task', identity, task, context: { ip: ctx.ip, now } });
+    if (!decision.allow) {
+      await this.audit.record({
+        type: 'task.denied',
+        outcome: 'deny',
+        request_id: ctx.requestId,
+        agent: task.agent,
+        intent: task.intent,
+        reason: decision.reasons.join('; '),
+        detail: { policies: decision.policies, scopes: task.scopes },
+      });
+      throw Errors.policyDenied('The policy does not allow this task', { policies: decision.policies });
+    }
+    await this.audit.record({
+      type: 'task.declared',
+      outcome: 'allow',
+      request_id: ctx.requestId,
+      agent: task.agent,
+      task_id: task.id,
+      intent: task.intent,
+      detail: { scopes: task.scopes, ttl_seconds: ttlSeconds, ttl_clamped_by: clampedBy, parent_task_id: task.parentTaskId, labels: task.labels, policies: decision.policies },
+    });
+    await this.store.create(task, this.cfg.audit.task_retention_seconds);
+    await this.queue.scheduleTaskExpiry(task);
+    return task;
+  }
+
+  /** A task the caller may read: its owner, or an admin. */
+  async getFor(identity: Identity, taskId: string, isAdmin: boolean): Promise<Task> {
+    const task = await this.store.get(taskId);
+    if (!task) throw Errors.taskNotFound();
+    if (!isAdmin && !ownedBy(task, identity)) throw Errors.taskNotOwner();
+    return task;
+  }
+
+  /**
+   * Close a task and revoke everything it (and its descendants) holds. Repeating it is harmless:
+   * it answers the task's current status and does no new work.
+   */
+  async complete(task: Task, outcome: string, actor: { requestId: string; by: string }): Promise<Task['status']> {
+    const now = this.clock.now();
+    const res = await this.store.close(task.id, 'completing', now, outcome);
+    if (!res.changed) return res.status ?? task.status;
+    await this.audit.recordBestEffort({
+      type: 'task.completing',
+      outcome: 'info',
+      request_id: actor.requestId,
+      actor: actor.by,
+      agent: task.agent,
+      task_id: task.id,
+      intent: task.intent,
+      detail: { outcome },
+    });
+    if (res.status === 'completed') {
+      await this.audit.recordBestEffort({ type: 'task.completed', outcome: 'success', request_id: actor.requestId, agent: task.agent, task_id: task.id });
+    }
+    await this.queue.closeTask(task.id, 'completed');
+    return 'completing';
+  }
+
+  private async parentFor(identity: Identity, parentId: string, scopes: Scope[], now: number): Promise<Task> {
+    const parent = await this.store.get(parentId);
+    if (!parent) throw Errors.taskNotFound();
+    if (!ownedBy(parent, identity)) throw Errors.taskNotOwner();
+    if (parent.status !== 'active' || now >= parent.expiresAt) throw Errors.taskClosed(parent.status);
+    if (parent.depth + 1 > this.cfg.tasks.max_delegation_depth) {
+      throw Errors.policyDenied(`Delegation deeper than tasks.max_delegation_depth (${this.cfg.tasks.max_delegation_depth})`);
+    }
+    for (const s of scopes) {
+      const ps = parent.scopes.find((p) => p.profile === s.profile);
+      if (!ps) throw Errors.scopeNotDeclared(`Profile ${s.profile} is not in the parent task's scopes`);
+      if (ps.resources && (!s.resources || s.resources.some((r) => !ps.resources!.includes(r)))) {
+        throw Errors.scopeNotDeclared(`Resources for ${s.profile} must be a subset of the parent task's`);
+      }
+    }
+    return parent;
+  }
+}
+
+/** True when the task was declared by this identity. */
+export function ownedBy(task: Task, id: { issuer: string; subject: string }): boolean {
+  return task.agent.issuer === id.issuer && task.agent.subject === id.subject;
+}

@@ -1,0 +1,109 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../store/keys.js';
+import type { Scope, Task, TaskStatus } from './task.js';
+
+// Close a task atomically: only an active task can be closed; a completion with no open leases
+// goes straight to `completed`.
+const CLOSE_TASK = `
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return {-1, ''} end
+if cur ~= 'active' then return {0, cur} end
+local target = ARGV[1]
+local open = tonumber(redis.call('HGET', KEYS[1], 'open_leases') or '0')
+if target == 'completing' and open <= 0 then target = 'completed' end
+redis.call('HSET', KEYS[1], 'status', target, 'ended_at', ARGV[2], 'outcome', ARGV[3])
+return {1, target}
+`;
+
+/** Redis storage of task records (one hash per task, under the task's hash tag). */
+export class TaskStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Persist a new task and index it by agent, by expiry and under its parent. */
+  async create(task: Task, retentionSeconds: number): Promise<void> {
+    const key = this.keys.task(task.id);
+    const m = this.redis.multi();
+    m.hset(key, serialize(task));
+    m.pexpireat(key, task.expiresAt + retentionSeconds * 1000);
+    await m.exec().then(assertExec);
+    const idx = this.redis.multi();
+    idx.zadd(this.keys.agentTasks(task.agent.issuer, task.agent.subject), task.createdAt, task.id);
+    idx.zadd(this.keys.openTasks(), task.expiresAt, task.id);
+    if (task.parentTaskId) idx.sadd(this.keys.taskChildren(task.parentTaskId), task.id);
+    await idx.exec().then(assertExec);
+  }
+
+  /** Load a task, or null when it does not exist. */
+  async get(taskId: string): Promise<Task | null> {
+    const h = await this.redis.hgetall(this.keys.task(taskId));
+    return h.id ? deserialize(h) : null;
+  }
+
+  /**
+   * Move an active task to `completing` (or straight to `completed` when it holds no open leases)
+   * or to `expired`. Returns the status after the call and whether this call changed it.
+   */
+  async close(taskId: string, target: 'completing' | 'expired', now: number, outcome: string): Promise<{ changed: boolean; status: TaskStatus | null }> {
+    const r = (await this.redis.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome)) as [number, string];
+    if (r[0] === -1) return { changed: false, status: null };
+    await this.redis.zrem(this.keys.openTasks(), taskId);
+    return { changed: r[0] === 1, status: r[1] as TaskStatus };
+  }
+
+  /** Direct children of a task (delegation). */
+  async children(taskId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.taskChildren(taskId));
+  }
+
+  /** Task ids of one agent, newest first. */
+  async byAgent(issuer: string, subject: string, limit = 1000): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.agentTasks(issuer, subject), 0, limit - 1);
+  }
+}
+
+function assertExec(res: Array<[Error | null, unknown]> | null): void {
+  if (!res) throw new Error('Redis transaction aborted');
+  for (const [err] of res) if (err) throw err;
+}
+
+function serialize(t: Task): Record<string, string> {
+  return {
+    id: t.id,
+    agent_iss: t.agent.issuer,
+    agent_sub: t.agent.subject,
+    intent: t.intent,
+    scopes: JSON.stringify(t.scopes),
+    labels: JSON.stringify(t.labels),
+    status: t.status,
+    created_at: String(t.createdAt),
+    expires_at: String(t.expiresAt),
+    parent_task_id: t.parentTaskId ?? '',
+    depth: String(t.depth),
+    ttl_clamped_by: t.ttlClampedBy ?? '',
+    outcome: t.outcome ?? '',
+    ended_at: t.endedAt === null ? '' : String(t.endedAt),
+    open_leases: String(t.openLeases),
+  };
+}
+
+function deserialize(h: Record<string, string>): Task {
+  return {
+    id: h.id!,
+    agent: { issuer: h.agent_iss!, subject: h.agent_sub! },
+    intent: h.intent!,
+    scopes: JSON.parse(h.scopes!) as Scope[],
+    labels: JSON.parse(h.labels!) as Record<string, string>,
+    status: h.status as TaskStatus,
+    createdAt: Number(h.created_at),
+    expiresAt: Number(h.expires_at),
+    parentTaskId: h.parent_task_id || null,
+    depth: Number(h.depth),
+    ttlClampedBy: h.ttl_clamped_by || null,
+    outcome: h.outcome || null,
+    endedAt: h.ended_at ? Number(h.ended_at) : null,
+    openLeases: Number(h.open_leases ?? 0),
+  };
+}

@@ -1,0 +1,12 @@
+/** Source of the current time, injectable so tests can control it. Milliseconds since the epoch. */
+export interface Clock {
+  now(): number;
+}
+
+/** The real wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** ISO-8601 string of a millisecond timestamp. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
