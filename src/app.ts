@@ -49,6 +49,25 @@ export interface TesseraOptions {
   verifier?: TokenVerifier;
   /** Stall detection: how soon a dead worker's job is picked up. */
   workerSettings?: Partial<WorkerSettings>;
+  /** How long `close()` waits for running revocation jobs before forcing the worker shut (default 10 s). */
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * Close a worker gracefully (running jobs finish), but not forever: after `timeoutMs` force it.
+ * A forced close is safe: unfinished jobs are picked up again by another worker (at-least-once).
+ */
+async function closeWorker(w: Worker, timeoutMs: number, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    w.close().then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    log.warn({ timeout_ms: timeoutMs }, 'revocation worker did not stop in time; forcing it (its jobs will be retried)');
+    await w.close(true).catch(() => undefined);
+  }
 }
 
 /** A running Tessera: the HTTP app, its dependencies, and lifecycle controls. */
@@ -188,7 +207,7 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
           s.closeAllConnections?.();
         });
       }
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(workers.map((w) => closeWorker(w, opts.shutdownTimeoutMs ?? 10_000, log)));
       await queue.close();
       await Promise.all(backends.all().map((b) => b.close()));
       redis.disconnect();

@@ -51,7 +51,7 @@ export async function startStack(
   const env = { ...process.env, TEST_WEBHOOK_SECRET: WEBHOOK_SECRET };
   const cfg = validateConfig(testConfig(issuer.issuer, opts.patch), 'test', env);
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const tessera = await createTessera(cfg, { env, log, redisUrl: redis.url, workerSettings: { lockDurationMs: 3000, stalledIntervalMs: 1000 }, ...opts.tessera });
+  const tessera = await createTessera(cfg, { env, log, redisUrl: redis.url, workerSettings: { lockDurationMs: 3000, stalledIntervalMs: 1000 }, shutdownTimeoutMs: 2000, ...opts.tessera });
   const url = await tessera.listen(0, '127.0.0.1');
   if (opts.worker !== false) tessera.startWorker();
   const token = (sub: string, extra?: Record<string, unknown>) => issuer.mint({ sub, aud: 'tessera', ttlSeconds: 600, ...(extra ? { extra } : {}) });

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startStack, type Stack } from '../support/stack.js';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('expiry-driven revocation', () => {
+  it('expires a task at its TTL and revokes its leases by itself', async () => {
+    const agent = s.agent('short-lived');
+    const task = await agent.declareTask({ intent: 'two second job', scopes: [{ profile: 'ticket-read' }], ttl_seconds: 2 });
+    const grant = await agent.getCredential(task.task_id, { profile: 'ticket-read' });
+    expect(grant.ttl_clamped_by).toBe('task');
+    expect((await agent.introspect(grant.credential.token as string)).active).toBe(true);
+
+    const expired = await eventually(async () => {
+      const t = await agent.getTask(task.task_id);
+      return t.status === 'expired' && t.leases?.[0]?.status === 'revoked' ? t : null;
+    }, 6000);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(task.expires_at));
+    expect(expired.leases).toHaveLength(1);
+    expect(await agent.introspect(grant.credential.token as string)).toEqual({ active: false });
+    await expect(agent.requestCredential(task.task_id, { profile: 'ticket-read' })).rejects.toMatchObject({ status: 409, code: 'task_closed' });
+
+    const types = (await agent.taskAudit(task.task_id)).map((e) => e.type);
+    expect(types).toContain('task.expired');
+    expect(types).toContain('lease.revoked');
+  });
+
+  it('revokes a lease at its own expiry while the task goes on', async () => {
+    const agent = s.agent('short-lease');
+    const task = await agent.declareTask({ intent: 'long job, short token', scopes: [{ profile: 'ticket-read' }], ttl_seconds: 600 });
+    const grant = await agent.getCredential(task.task_id, { profile: 'ticket-read', ttl_seconds: 1 });
+    expect(grant.ttl_seconds).toBe(1);
+    const t = await eventually(async () => {
+      const x = await agent.getTask(task.task_id);
+      return x.leases?.[0]?.status === 'revoked' ? x : null;
+    }, 5000);
+    expect(t.status).toBe('active');
+    const events = await agent.taskAudit(task.task_id);
+    const revoked = events.find((e) => e.type === 'lease.revoked');
+    expect(revoked?.reason).toBe('expiry');
+  });
+
+  it('completion revokes every lease of the task now, long before expiry', async () => {
+    const agent = s.agent('completer');
+    const task = await agent.declareTask({ intent: 'many tokens', scopes: [{ profile: 'ticket-read' }, { profile: 'github-comment' }], ttl_seconds: 600 });
+    const grants = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => agent.getCredential(task.task_id, { profile: i % 2 ? 'ticket-read' : 'github-comment' })),
+    );
+    const started = Date.now();
+    await agent.completeTask(task.task_id);
+    const done = await agent.waitForTask(task.task_id, ['completed'], 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(done.leases?.map((l) => l.status)).toEqual(Array(10).fill('revoked'));
+    for (const g of grants) expect((await agent.introspect(g.credential.token as string)).active).toBe(false);
+    const events = await agent.taskAudit(task.task_id);
+    expect(events.filter((e) => e.type === 'lease.revoked')).toHaveLength(10);
+    expect(events.filter((e) => e.type === 'lease.revoked').every((e) => e.reason === 'early')).toBe(true);
+    expect(events.at(-1)?.type).toBe('task.completed');
+  });
+});
