@@ -3,7 +3,7 @@ import { createTessera } from './app.js';
 import { createLogger, loadConfigOrExit, onShutdown } from './cli/run-service.js';
 
 const log = createLogger();
-const cfg = loadConfigOrExit(log);
+const cfg = loadConfigOrExit();
 const tessera = await createTessera(cfg, { log });
 const url = await tessera.listen();
 if (cfg.server.worker.in_process) tessera.startWorker();

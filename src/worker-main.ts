@@ -3,7 +3,7 @@ import { createTessera } from './app.js';
 import { createLogger, loadConfigOrExit, onShutdown } from './cli/run-service.js';
 
 const log = createLogger({ name: 'tessera-worker' });
-const cfg = loadConfigOrExit(log);
+const cfg = loadConfigOrExit();
 const tessera = await createTessera(cfg, { log });
 tessera.startWorker();
 log.info('tessera revocation worker running');

@@ -25,14 +25,16 @@ export class AuditLog {
     const time = iso(this.clock.now());
     const body = JSON.stringify({ ...event, time });
     try {
-      const m = this.redis.multi();
+      // One round trip: the task's stream (and its retention) and the global stream.
+      const p = this.redis.pipeline();
       if (event.task_id) {
-        m.xadd(this.keys.taskAudit(event.task_id), '*', 'e', body);
-        m.expire(this.keys.taskAudit(event.task_id), this.opts.taskRetentionSeconds);
+        p.xadd(this.keys.taskAudit(event.task_id), '*', 'e', body);
+        p.expire(this.keys.taskAudit(event.task_id), this.opts.taskRetentionSeconds);
       }
-      const res = await m.exec();
-      if (res) for (const [err] of res) if (err) throw err;
-      await this.redis.xadd(this.keys.audit(), 'MAXLEN', '~', this.opts.maxLen, '*', 'e', body);
+      p.xadd(this.keys.audit(), 'MAXLEN', '~', this.opts.maxLen, '*', 'e', body);
+      const res = await p.exec();
+      if (!res) throw new Error('audit pipeline returned nothing');
+      for (const [err] of res) if (err) throw err;
     } catch (err) {
       this.log.error({ err, audit: event }, 'audit write failed');
       throw Errors.auditUnavailable(err);

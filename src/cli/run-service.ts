@@ -4,7 +4,7 @@ import type { TesseraConfig } from '../config/schema.js';
 import { createLogger } from '../ops/logger.js';
 
 /** Load and validate the config, or print every problem (with its path) and exit non-zero. */
-export function loadConfigOrExit(log: Logger): TesseraConfig {
+export function loadConfigOrExit(): TesseraConfig {
   try {
     return loadConfig(configPath());
   } catch (err) {

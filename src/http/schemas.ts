@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 const resource = z.string().min(1).max(512);
-const label = z.string().min(1).max(63).regex(/^[A-Za-z0-9_.\/-]+$/);
+const label = z.string().min(1).max(63).regex(/^[A-Za-z0-9_./-]+$/);
 
 /** Body of `POST /v1/tasks`. */
 export const declareTaskBody = z.strictObject({

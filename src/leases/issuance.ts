@@ -22,6 +22,9 @@ import { newId } from '../util/ids.js';
 import type { Lease } from './lease.js';
 import type { LeaseStore } from './lease-store.js';
 
+/** Refusal codes audited as `decision` denials (policy denials are audited where they are decided). */
+const REFUSALS = new Set(['task_not_owner', 'task_closed', 'scope_not_declared', 'profile_unknown', 'agent_blocked']);
+
 /** A credential request (already schema-validated). */
 export interface CredentialRequest {
   profile: string;
@@ -113,8 +116,25 @@ export class IssuanceService {
       return { status: 201, body };
     } catch (err) {
       this.observe(started, backendName, err instanceof TesseraError ? err.code : 'error');
+      if (err instanceof TesseraError && REFUSALS.has(err.code)) await this.auditRefusal(identity, taskId, req, ctx, err);
       throw err;
     }
+  }
+
+  /** Refusals before the policy step (ownership, scope, closed task) are decisions too: audit them. */
+  private async auditRefusal(identity: Identity, taskId: string, req: CredentialRequest, ctx: RequestContext, err: TesseraError): Promise<void> {
+    this.metrics.decisions.labels('deny', err.code).inc();
+    await this.audit.recordBestEffort({
+      type: 'decision',
+      outcome: 'deny',
+      request_id: ctx.requestId,
+      agent: { issuer: identity.issuer, subject: identity.subject },
+      task_id: err.code === 'task_not_found' ? undefined : taskId,
+      profile: req.profile,
+      resources: req.resources,
+      reason: err.code,
+      detail: { message: err.message },
+    });
   }
 
   /** Run the policy and durably audit the decision. A policy error or an audit failure denies. */

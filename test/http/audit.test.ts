@@ -57,8 +57,16 @@ describe('audit trail', () => {
     const task = await agent.declareTask({ intent: 'narrow', scopes: [{ profile: 'ticket-read', resources: ['ticket:1'] }] });
     await expect(agent.requestCredential(task.task_id, { profile: 'ticket-read', resources: ['ticket:2'] })).rejects.toMatchObject({ code: 'scope_not_declared' });
     const admin = s.agent('admin');
-    const all = await admin.call<{ events: Array<{ type: string; task_id?: string }> }>('GET', `/v1/admin/audit?task_id=${task.task_id}`);
-    expect(all.events.map((e) => e.type)).toEqual(['task.declared']);
+    const all = await admin.call<{ events: Array<{ type: string; outcome: string; reason?: string; resources?: string[] }> }>(
+      'GET',
+      `/v1/admin/audit?task_id=${task.task_id}`,
+    );
+    expect(all.events.map((e) => e.type)).toEqual(['task.declared', 'decision']);
+    expect(all.events[1]).toMatchObject({ outcome: 'deny', reason: 'scope_not_declared', resources: ['ticket:2'] });
+    // Another agent poking at the task is recorded in the owner's trail too.
+    await expect(s.agent('snoop').requestCredential(task.task_id, { profile: 'ticket-read' })).rejects.toMatchObject({ code: 'task_not_owner' });
+    const after = await agent.taskAudit(task.task_id);
+    expect(after.at(-1)).toMatchObject({ type: 'decision', outcome: 'deny', reason: 'task_not_owner', agent: { subject: 'snoop' } });
     await expect(agent.call('GET', '/v1/admin/audit')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
   });
 

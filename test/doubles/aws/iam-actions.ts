@@ -19,6 +19,8 @@ import { el, memberList } from './xml.js';
 
 export const ROLE_INLINE_POLICY_LIMIT = 10240;
 const NAME_RE = /^[\w+=,.@-]+$/;
+// IAM policy documents: tab, LF, CR and the printable Latin-1 range (IAM API reference, PolicyDocument).
+// eslint-disable-next-line no-control-regex
 const DOC_RE = /^[\u0009\u000A\u000D\u0020-\u00FF]+$/;
 
 function names(params: Params, v: Validator, withPolicy: boolean): { roleName: string; policyName: string } {
