@@ -68,8 +68,8 @@ describe('configuration validation', () => {
   });
 
   it('the shipped configs are valid', () => {
-    const shippedEnv = { TESSERA_WEBHOOK_SECRET: 'whsec_x', TESSERA_SIGNING_KEY: 'set' };
-    for (const f of ['config/tessera.yaml', 'config/demo.yaml']) {
+    const shippedEnv = { TESSERA_WEBHOOK_SECRET: 'whsec_x', TESSERA_SIGNING_KEY: 'set', TEST_WEBHOOK_SECRET: 'whsec_x' };
+    for (const f of ['config/tessera.yaml', 'config/demo.yaml', 'config/test.yaml']) {
       expect(loadConfig(f, shippedEnv).profiles['ticket-read']?.backend, f).toBe('broker-token');
     }
     expect(() => loadConfig('config/tessera.yaml', { TESSERA_WEBHOOK_SECRET: 'whsec_x' })).toThrow(

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { parse } from 'yaml';
 import { createTessera, type Tessera, type TesseraOptions } from '../../src/app.js';
 import { TesseraClient } from '../../src/client/tessera-client.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -24,20 +26,13 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Build a config object for tests; `patch` may replace any top-level section. */
+/**
+ * The test config (config/test.yaml) with the dev issuer's URL filled in; `patch` may change anything.
+ */
 export function testConfig(issuer: string, patch: (cfg: Record<string, any>) => void = () => undefined): Record<string, any> {
-  const cfg: Record<string, any> = {
-    server: { dev_mode: true, port: 0, worker: { in_process: true, concurrency: 8, attempts: 5, backoff_ms: 100 } },
-    issuers: [{ issuer, audiences: ['tessera'], algorithms: ['ES256', 'RS256'] }],
-    tasks: { max_ttl_seconds: 3600, default_ttl_seconds: 600 },
-    profiles: {
-      'github-comment': { backend: 'broker-token', audience: 'https://tools.example/github', max_ttl_seconds: 600 },
-      'ticket-read': { backend: 'broker-token', audience: 'https://tools.example/tickets', max_ttl_seconds: 300 },
-    },
-    webhooks: { task_complete: { secrets_env: ['TEST_WEBHOOK_SECRET'] } },
-    admins: [{ issuer, subject: 'admin' }],
-    approvers: [{ issuer, subject: 'approver' }],
-  };
+  const cfg = parse(readFileSync(new URL('../../config/test.yaml', import.meta.url), 'utf8')) as Record<string, any>;
+  cfg.issuers[0].issuer = issuer;
+  for (const list of [cfg.admins, cfg.approvers]) for (const m of list) m.issuer = issuer;
   patch(cfg);
   return cfg;
 }
