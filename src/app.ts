@@ -13,18 +13,19 @@ import type { HttpDeps } from './http/deps.js';
 import { Roles } from './http/roles.js';
 import { createHttpApp } from './http/server.js';
 import { WorkloadVerifier } from './identity/verifier.js';
-import { matchIdentity } from './identity/match.js';
 import { IssuanceService } from './leases/issuance.js';
 import { LeaseStore } from './leases/lease-store.js';
 import { createLogger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
-import { BuiltinPolicy } from './policy/builtin-policy.js';
+import { approvalsRouter } from './approvals/approvals-router.js';
+import { buildApprovals, type Approvals } from './approvals/build.js';
+import { buildPolicy, loadConfiguredPolicies, type PolicyStack } from './policy/build.js';
+import { policyRouter } from './policy/explain-router.js';
 import type { PolicyEngine } from './policy/policy.js';
 import { REVOCATION_QUEUE } from './revocation/jobs.js';
-import { RevocationQueue } from './revocation/revocation-queue.js';
-import { Revoker } from './revocation/revoker.js';
-import { TaskCloser } from './revocation/task-closer.js';
-import { startRevocationWorker, type WorkerSettings } from './revocation/worker.js';
+import { createRevocation } from './revocation/compose.js';
+import { RevocationQueue, TEARDOWN_JOB_OPTIONS } from './revocation/revocation-queue.js';
+import type { WorkerSettings } from './revocation/worker.js';
 import { Keys } from './store/keys.js';
 import { bullConnectionOptions, connectRedis, waitReady } from './store/redis.js';
 import { AgentBlocklist } from './tasks/agent-blocklist.js';
@@ -66,7 +67,10 @@ async function closeWorker(w: Worker, timeoutMs: number, log: Logger): Promise<v
   clearTimeout(timer);
   if (timedOut) {
     log.warn({ timeout_ms: timeoutMs }, 'revocation worker did not stop in time; forcing it (its jobs will be retried)');
-    await w.close(true).catch(() => undefined);
+    // BullMQ hands a second close(true) the pending graceful close, which can wait forever (seen after
+    // Redis restarted without its data): drop the worker's connections and give up waiting after 1 s.
+    const abandon = new Promise((resolve) => setTimeout(resolve, 1000).unref());
+    await Promise.race([Promise.all([w.close(true), w.disconnect()]).catch(() => undefined), abandon]);
   }
 }
 
@@ -75,6 +79,10 @@ export interface Tessera {
   deps: HttpDeps;
   redis: Redis;
   redisUrl: string;
+  /** The policy engine and, with Cedar, its reloader. */
+  policy: PolicyStack;
+  /** Human approvals (service, collector, expiry sweep). */
+  approvals: Approvals;
   /** Start listening; returns the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Start a revocation worker in this process. */
@@ -92,9 +100,12 @@ export function redisUrlOf(cfg: TesseraConfig, env: NodeJS.ProcessEnv, override?
 export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {}): Promise<Tessera> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
+  const cedarPolicies = loadConfiguredPolicies(cfg); // invalid policies stop startup here, before any connection
   const clock = opts.clock ?? systemClock;
   const redisUrl = redisUrlOf(cfg, env, opts.redisUrl);
   const redis = connectRedis(redisUrl);
+  // Without a listener ioredis prints every failed reconnect to stderr; requests already answer 503.
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   await waitReady(redis);
   const keys = new Keys(cfg.redis.key_prefix);
 
@@ -108,13 +119,10 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
   const queue = new Queue(REVOCATION_QUEUE, {
     connection,
     prefix: keys.bullPrefix(),
-    defaultJobOptions: {
-      attempts: cfg.server.worker.attempts,
-      backoff: { type: 'exponential', delay: cfg.server.worker.backoff_ms },
-      removeOnComplete: { age: 3600, count: 50_000 },
-      removeOnFail: { age: 7 * 86_400 },
-    },
+    // Teardown jobs never fail for good: retried on Tessera's capped backoff (see revocation/worker.ts).
+    defaultJobOptions: TEARDOWN_JOB_OPTIONS,
   });
+  queue.on('error', (err: Error) => log.warn({ err: err.message }, 'revocation queue connection error'));
   const revocationQueue = new RevocationQueue(queue, clock);
   const taskStore = new TaskStore(redis, keys);
   const leaseStore = new LeaseStore(redis, keys, cfg.audit.task_retention_seconds);
@@ -123,11 +131,13 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
     taskRetentionSeconds: cfg.audit.task_retention_seconds,
   });
   const metrics = new Metrics(() => leaseStore.openCount());
-  const policy = opts.policy ?? new BuiltinPolicy(cfg.profiles, matchIdentity);
+  const policyStack = buildPolicy(cfg, { log, audit, registry: metrics.registry, compiled: cedarPolicies });
+  const policy = opts.policy ?? policyStack.engine;
   const blocklist = new AgentBlocklist(redis, keys);
   const tasks = new TaskService(cfg, taskStore, policy, audit, revocationQueue, blocklist, clock);
   const issuance = new IssuanceService(cfg, taskStore, leaseStore, backends, policy, audit, revocationQueue, blocklist, metrics, clock, log);
   const verifier = opts.verifier ?? new WorkloadVerifier(cfg.issuers, { clock });
+  const revocation = createRevocation({ cfg, env, redis, keys, queue: revocationQueue, leases: leaseStore, tasks: taskStore, audit, metrics, backends, clock, log });
 
   const deps: HttpDeps = {
     cfg,
@@ -142,6 +152,7 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
     audit,
     brokerToken,
     killSwitch: new KillSwitch(taskStore, blocklist, revocationQueue, audit, clock),
+    failedRevocations: revocation.failed,
     deliveries: new DeliveryLog(redis, keys, (cfg.webhooks.task_complete?.tolerance_seconds ?? 300) * 2 + 60),
     metrics,
     clock,
@@ -164,7 +175,13 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
     },
   };
 
-  const app = createHttpApp(deps);
+  const approvals = buildApprovals({ cfg, env, redis, tasks: taskStore, issuance, policy, audit, roles: deps.roles, baseUrl: () => baseUrl, clock, log });
+  const app = createHttpApp(deps, [
+    policyRouter({ cfg, verifier, roles: deps.roles, engine: policyStack.engine, cedar: policyStack.cedar, reloader: policyStack.reloader, taskStore, clock }),
+    approvalsRouter({ verifier, roles: deps.roles, approvals: approvals.service, collector: approvals.collector }),
+  ]);
+  policyStack.reloader?.start();
+  approvals.start();
   const workers: Worker[] = [];
   let server: Server | undefined;
 
@@ -172,6 +189,8 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
     deps,
     redis,
     redisUrl,
+    policy: policyStack,
+    approvals,
     async listen(port = cfg.server.port, host = cfg.server.host) {
       server = createServer(app);
       await new Promise<void>((resolve, reject) => {
@@ -184,22 +203,13 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
       return url;
     },
     startWorker() {
-      const closer = new TaskCloser(taskStore, leaseStore, revocationQueue, audit, clock, log);
-      const revoker = new Revoker(leaseStore, backends, audit, metrics, clock, log);
-      const w = startRevocationWorker({
-        connection,
-        prefix: keys.bullPrefix(),
-        revoker,
-        closer,
-        leases: leaseStore,
-        clock,
-        log: log.child({ component: 'worker' }),
-        settings: { concurrency: cfg.server.worker.concurrency, lockDurationMs: 10_000, stalledIntervalMs: 5_000, ...opts.workerSettings },
-      });
+      const w = revocation.startWorker(connection, keys.bullPrefix(), revocation.settings(opts.workerSettings));
       workers.push(w);
       return w;
     },
     async close() {
+      policyStack.reloader?.stop();
+      await approvals.stop();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

@@ -65,6 +65,17 @@ export class RevokeError extends Error {
 }
 
 /**
+ * Optional outcome of a successful `revoke`, for the revoker to audit: e.g. the AWS STS backend reports
+ * that it had to cut off more than the lease (a role-wide `aws:TokenIssueTime` deny). Never secrets.
+ */
+export interface RevokeReport {
+  /** Human-readable notes worth an audit record and an operator's attention. */
+  warnings?: string[];
+  /** Structured detail for the audit event (`detail`). */
+  detail?: Record<string, unknown>;
+}
+
+/**
  * A secret backend. Small on purpose: mint, revoke (idempotent), and readiness.
  * Revocation is routed by the lease's `backend` tag to the backend of that name.
  */
@@ -75,9 +86,9 @@ export interface Backend {
   mint(grant: Grant): Promise<MintResult>;
   /**
    * Make the credential unusable. Must be idempotent: a credential the backend no longer knows
-   * counts as revoked. Throws RevokeError on failure.
+   * counts as revoked. Throws RevokeError on failure. May return a {@link RevokeReport} (optional).
    */
-  revoke(target: RevocationTarget): Promise<void>;
+  revoke(target: RevocationTarget): Promise<void | RevokeReport>;
   /** Resolves when the backend is reachable (for /readyz). */
   ready(): Promise<void>;
   /** Release connections and timers. */

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { TesseraConfig } from '../config/schema.js';
 import type { Clock } from '../util/clock.js';
 import type { Backend } from './backend.js';
+import { createAwsStsBackend } from './aws-sts/create.js';
 import { BrokerTokenBackend } from './broker-token/backend.js';
 import { loadSigningKey } from './broker-token/signing-key.js';
+import { createVaultBackend } from './vault/create.js';
 
 /** What backend constructors may use. */
 export interface BackendContext {
@@ -32,5 +34,9 @@ export async function createBackends(ctx: BackendContext): Promise<{ brokerToken
     ctx.clock,
   );
   const all: Backend[] = [brokerToken];
+  const awsSts = createAwsStsBackend(ctx);
+  if (awsSts) all.push(awsSts);
+  const vault = createVaultBackend(ctx);
+  if (vault) all.push(vault);
   return { brokerToken, all };
 }

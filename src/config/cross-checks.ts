@@ -1,3 +1,6 @@
+import { policyConfigProblems } from '../policy/config.js';
+import { awsStsConfigProblems } from '../backends/aws-sts/config-checks.js';
+import { vaultConfigProblems } from '../backends/vault/checks.js';
 import type { TesseraConfig } from './schema.js';
 
 /**
@@ -36,6 +39,8 @@ export function crossFieldErrors(cfg: TesseraConfig, env: NodeJS.ProcessEnv): st
       }
     }
   }
+  problems.push(...awsStsConfigProblems(cfg));
+  problems.push(...vaultConfigProblems(cfg, env));
   const bt = cfg.backends['broker-token'];
   if (bt.signing_key_env && bt.signing_key_file) {
     problems.push('backends.broker-token.signing_key_env: give signing_key_env or signing_key_file, not both');
@@ -49,6 +54,8 @@ export function crossFieldErrors(cfg: TesseraConfig, env: NodeJS.ProcessEnv): st
   cfg.webhooks.task_complete?.secrets_env.forEach((name, i) => {
     if (!env[name]) problems.push(`webhooks.task_complete.secrets_env[${i}]: environment variable ${name} is not set`);
   });
+  const approvalProfiles = Object.entries(cfg.profiles).filter(([, p]) => p.approval === 'required').map(([n]) => n);
+  problems.push(...policyConfigProblems(cfg.policy, { env, devMode: cfg.server.dev_mode, approvers: cfg.approvers.length, approvalProfiles }));
   return problems;
 }
 

@@ -3,6 +3,8 @@ import { envName, identityMatch, seconds } from './common.js';
 import { brokerTokenBackendSchema, brokerTokenProfileSchema } from '../backends/broker-token/config.js';
 import { vaultBackendSchema, vaultProfileSchema } from '../backends/vault/config.js';
 import { awsStsBackendSchema, awsStsProfileSchema } from '../backends/aws-sts/config.js';
+import { alertWebhookSchema, WORKER_DEFAULTS, workerConfigSchema } from '../revocation/config.js';
+import { POLICY_DEFAULTS, policyConfigSchema } from '../policy/config.js';
 
 const issuerSchema = z.strictObject({
   issuer: z.string().url(),
@@ -43,16 +45,8 @@ export const configSchema = z.strictObject({
        * WARNING: dev mode generates an ephemeral signing key when none is configured. Never in production.
        */
       dev_mode: z.boolean().default(false),
-      /** Run the revocation worker inside the API process. */
-      worker: z
-        .strictObject({
-          in_process: z.boolean().default(true),
-          concurrency: z.number().int().positive().default(16),
-          /** Quick attempts (exponential backoff) before a lease is marked revoke_failed. */
-          attempts: z.number().int().positive().default(8),
-          backoff_ms: z.number().int().positive().default(500),
-        })
-        .default({ in_process: true, concurrency: 16, attempts: 8, backoff_ms: 500 }),
+      /** The revocation worker: retry schedule, stall detection, sweeper (see src/revocation/config.ts). */
+      worker: workerConfigSchema.default(WORKER_DEFAULTS),
       trust_proxy: z.boolean().default(false),
       body_limit: z.string().default('64kb'),
     })
@@ -60,7 +54,7 @@ export const configSchema = z.strictObject({
       host: '127.0.0.1',
       port: 8080,
       dev_mode: false,
-      worker: { in_process: true, concurrency: 16, attempts: 8, backoff_ms: 500 },
+      worker: WORKER_DEFAULTS,
       trust_proxy: false,
       body_limit: '64kb',
     }),
@@ -90,15 +84,13 @@ export const configSchema = z.strictObject({
       'aws-sts': awsStsBackendSchema.optional(),
     })
     .default({ 'broker-token': {} }),
-  policy: z
-    .strictObject({
-      engine: z.enum(['builtin', 'cedar']).default('builtin'),
-      policies_dir: z.string().default('config/policies'),
-    })
-    .default({ engine: 'builtin', policies_dir: 'config/policies' }),
+  /** Per-request policy (builtin or Cedar), hot reload and human approvals (see src/policy/config.ts). */
+  policy: policyConfigSchema.default(POLICY_DEFAULTS),
   webhooks: z
     .strictObject({
       task_complete: webhookSecretsSchema.optional(),
+      /** Failed-revocation alerts, sent as signed Standard Webhooks. */
+      alerts: alertWebhookSchema.optional(),
     })
     .default({}),
   audit: z

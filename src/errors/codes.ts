@@ -34,6 +34,7 @@ export const Errors = {
   policyDenied: (detail: string, extra?: Record<string, unknown>) =>
     new TesseraError(403, 'policy_denied', detail, { extra }),
   agentBlocked: () => new TesseraError(403, 'agent_blocked', 'This identity has been blocked by an administrator'),
+  selfApproval: () => new TesseraError(403, 'self_approval_forbidden', 'An approver cannot decide a request they (or their delegation chain) made'),
   // 404
   taskNotFound: () => new TesseraError(404, 'task_not_found', 'No such task'),
   leaseNotFound: () => new TesseraError(404, 'lease_not_found', 'No such lease'),
@@ -41,9 +42,16 @@ export const Errors = {
   notFound: () => new TesseraError(404, 'not_found', 'No such resource'),
   // 409
   taskClosed: (status: string) => new TesseraError(409, 'task_closed', `The task is ${status}; no new credentials are issued for it`),
+  approvalNotPending: (status: string) => new TesseraError(409, 'approval_not_pending', `The approval is ${status}; it can no longer be decided`, { extra: { approval_status: status } }),
+  leaseNotFailed: (status: string) =>
+    new TesseraError(409, 'lease_not_failed', `The lease is ${status}; only a failed revocation can be retried or resolved by hand`),
   // 422
   profileUnknown: (profile: string) =>
     new TesseraError(422, 'profile_unknown', `Profile ${JSON.stringify(profile)} is not configured`),
+  /** The profile's session policy template does not render to a policy the backend accepts for these resources. */
+  sessionPolicyInvalid: (detail: string) => new TesseraError(422, 'session_policy_invalid', detail),
+  /** The rendered session policy (with session tags) is larger than the backend accepts (STS PackedPolicyTooLarge). */
+  policyTooLarge: (detail: string) => new TesseraError(422, 'policy_too_large', detail),
   // 429
   rateLimited: () => new TesseraError(429, 'rate_limited', 'Too many requests'),
   // 5xx

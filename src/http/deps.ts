@@ -5,6 +5,7 @@ import type { TesseraConfig } from '../config/schema.js';
 import type { IssuanceService } from '../leases/issuance.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { FailedRevocations } from '../revocation/failed-revocations.js';
 import type { RevocationQueue } from '../revocation/revocation-queue.js';
 import type { KillSwitch } from '../tasks/kill-switch.js';
 import type { TaskService } from '../tasks/task-service.js';
@@ -28,6 +29,8 @@ export interface HttpDeps {
   audit: AuditLog;
   brokerToken: BrokerTokenBackend;
   killSwitch: KillSwitch;
+  /** Admin operations on failed revocations (list, retry now, resolve by hand). */
+  failedRevocations: FailedRevocations;
   deliveries: DeliveryLog;
   metrics: Metrics;
   clock: Clock;

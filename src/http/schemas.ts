@@ -12,6 +12,8 @@ export const declareTaskBody = z.strictObject({
     .max(32),
   ttl_seconds: z.number().int().positive().max(7 * 86_400).optional(),
   parent_task_id: z.string().min(1).max(100).optional(),
+  /** Delegation: hand the sub-task (`parent_task_id`) to another agent, which becomes its owner. */
+  delegate_to: z.strictObject({ issuer: z.string().min(1).max(1000), subject: z.string().min(1).max(1000) }).optional(),
   labels: z.record(label, z.string().max(256)).refine((l) => Object.keys(l).length <= 32, 'at most 32 labels').optional(),
 });
 

@@ -148,6 +148,7 @@ export class IssuanceService {
         profile: c.profile,
         resources: c.resources,
         ttlSeconds: c.ttlSeconds,
+        reason: c.reason,
         context: { ip: ctx.ip, now: this.clock.now(), approved },
       });
     } catch (err) {
@@ -175,7 +176,7 @@ export class IssuanceService {
    * Write the lease and its revocation job, then mint. Nothing is minted before both exist.
    * WARNING: the returned body holds the credential; it must go to the agent and nowhere else.
    */
-  async mint(identity: Identity, c: CheckedRequest, ctx: RequestContext, policies: string[]): Promise<Record<string, unknown>> {
+  async mint(identity: Identity, c: CheckedRequest, ctx: RequestContext, policies: string[], auditDetail?: Record<string, unknown>): Promise<Record<string, unknown>> {
     const profile = this.cfg.profiles[c.profile]!;
     const backend = this.backends.get(profile.backend);
     const now = this.clock.now();
@@ -243,6 +244,14 @@ export class IssuanceService {
       revocation_data: JSON.stringify(minted.revocationData),
       credential_sha256: credentialSha256,
     });
+    if (!activated.changed && activated.previous !== 'active') {
+      // The mint outlasted server.worker.pending_grace_seconds and the lease was revoked as an interrupted
+      // mint: record what revocation needs (reopening the lease if closed) and revoke the credential for real.
+      const late = { id: lease.id, taskId: lease.taskId, revokeAt };
+      await this.leases.recordLateMint(late, { revocation: minted.revocation, revocation_data: JSON.stringify(minted.revocationData), credential_sha256: credentialSha256, revoke_requested_at: String(this.clock.now()) });
+      await this.queue.revokeLeaseNow(late).catch((e: unknown) => this.log.error({ err: e, lease_id: lease.id }, 'could not hurry revocation'));
+      throw Errors.backendUnavailable(backend.name, new Error(`mint of lease ${lease.id} finished after it was given up; revoked`));
+    }
     const finalLease = { ...lease, revocationData: minted.revocationData, revocation: minted.revocation, expiresAt, revokeAt };
     if (revokeAt !== lease.revokeAt) {
       await this.leases.reindex(lease.id, revokeAt);
@@ -261,7 +270,7 @@ export class IssuanceService {
         lease_id: lease.id,
         resources: c.resources,
         credential_sha256: credentialSha256,
-        detail: { backend: backend.name, ttl_seconds: minted.ttlSeconds, expires_at: iso(expiresAt), revocation: minted.revocation, policies },
+        detail: { backend: backend.name, ttl_seconds: minted.ttlSeconds, expires_at: iso(expiresAt), revocation: minted.revocation, policies, ...auditDetail, ...(c.task.act ? { principal: c.task.principal, act: c.task.act } : {}) },
       });
     } catch (err) {
       // Fail closed: the task closed under us or the mint cannot be audited; the credential must die now.

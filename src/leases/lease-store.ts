@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
-import { TERMINAL_LEASE_STATUSES, type Lease, type LeaseStatus } from './lease.js';
+import { TERMINAL_LEASE_STATUSES, type Lease, type LeaseRetryState, type LeaseStatus } from './lease.js';
+import { IndexKeys } from './lease-indexes.js';
 import type { TaskStatus } from '../tasks/task.js';
 
 // Create a lease only while its task is active, and count it as open on the task, atomically.
@@ -15,28 +16,49 @@ return 1
 
 // Compare-and-set a lease's status. When it reaches a final state, the task's open-lease count drops,
 // and a completing task with no open lease left becomes completed. Returns {changed, previous, taskStatus}.
+// An optional guard (ARGV[5] field, ARGV[6] value) must also hold, else {-2, previous, ...}.
 const TRANSITION = `
 local cur = redis.call('HGET', KEYS[2], 'status')
 if not cur then return {-1, '', '', 0} end
 local ok = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
 if not ok then return {0, cur, redis.call('HGET', KEYS[1], 'status') or '', 0} end
+if ARGV[5] ~= '' and (redis.call('HGET', KEYS[2], ARGV[5]) or '') ~= ARGV[6] then
+  return {-2, cur, redis.call('HGET', KEYS[1], 'status') or '', 0}
+end
 redis.call('HSET', KEYS[2], 'status', ARGV[2])
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 if ARGV[3] == '1' then
   local open = redis.call('HINCRBY', KEYS[1], 'open_leases', -1)
   if open <= 0 and redis.call('HGET', KEYS[1], 'status') == 'completing' then
     redis.call('HSET', KEYS[1], 'status', 'completed', 'completed_at', ARGV[4])
+    redis.call('HSET', KEYS[2], 'completed_task', '1')
     return {1, cur, 'completed', 1}
   end
 end
 return {1, cur, redis.call('HGET', KEYS[1], 'status') or '', 0}
 `;
 
+// A mint that finished after its lease was given up as interrupted: record what revocation needs and,
+// if the lease was already closed, reopen it (`revoking`) so the credential is revoked for real.
+const LATE_MINT = `
+local cur = redis.call('HGET', KEYS[2], 'status')
+if not cur then return {-1, ''} end
+for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if cur == 'revoked' or cur == 'expired' then
+  redis.call('HSET', KEYS[2], 'status', 'revoking', 'revoked_at', '')
+  redis.call('HINCRBY', KEYS[1], 'open_leases', 1)
+  return {1, cur}
+end
+return {0, cur}
+`;
+
 /** Result of a status compare-and-set. */
 export interface TransitionResult {
   /** False when the lease was not in one of the expected states (or does not exist). */
   changed: boolean;
+  /** True when the status matched but the guard field did not (the lease changed under the caller). */
+  guardFailed?: boolean;
   previous: LeaseStatus | null;
   /** The task's status after the transition (a lease reaching a final state may complete its task). */
   taskStatus: TaskStatus | null;
@@ -46,32 +68,87 @@ export interface TransitionResult {
 
 /** Redis storage of leases, indexed by task, by agent (through tasks) and by revocation time. */
 export class LeaseStore {
+  private readonly idx: IndexKeys;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly retentionSeconds: number,
-  ) {}
+  ) {
+    this.idx = IndexKeys.of(keys);
+  }
 
-  /** Write a new `pending` lease. Returns false when the task is no longer active. */
+  /**
+   * Write a new `pending` lease. Returns false when the task is no longer active.
+   * The global index entries go first in the pipeline (write-ahead): if Redis dies part-way, what is
+   * left is an index entry without a lease, which the sweeper drops, never a lease that nothing finds.
+   */
   async create(lease: Lease): Promise<boolean> {
     const fields = serialize(lease);
     const keepUntil = lease.expiresAt + this.retentionSeconds * 1000;
     const argv = [String(keepUntil), ...Object.entries(fields).flat()];
     // ARGV[3] must be the lease id for SADD: serialize() puts `id` first.
-    const ok = await this.redis.eval(
-      CREATE_LEASE,
-      3,
-      this.keys.task(lease.taskId),
-      this.keys.lease(lease.taskId, lease.id),
-      this.keys.taskLeases(lease.taskId),
-      ...argv,
-    );
-    if (ok !== 1) return false;
-    const m = this.redis.multi();
-    m.set(this.keys.leaseTask(lease.id), lease.taskId, 'PX', keepUntil - Date.now());
-    m.zadd(this.keys.openLeases(), lease.revokeAt, lease.id);
-    await m.exec();
-    return true;
+    // One round trip: the id → task pointer and the indexes (write-ahead), then the guarded create.
+    const p = this.redis.pipeline();
+    p.set(this.keys.leaseTask(lease.id), lease.taskId, 'PX', Math.max(1, keepUntil - Date.now()));
+    p.zadd(this.keys.openLeases(), lease.revokeAt, lease.id);
+    p.zadd(this.idx.pendingLeases(), lease.createdAt, lease.id);
+    p.eval(CREATE_LEASE, 3, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), this.keys.taskLeases(lease.taskId), ...argv);
+    const res = (await p.exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+    if (res[3]?.[1] === 1) return true;
+    // The task closed first: undo the index entries written alongside.
+    await this.redis.pipeline().del(this.keys.leaseTask(lease.id)).zrem(this.keys.openLeases(), lease.id).zrem(this.idx.pendingLeases(), lease.id).exec();
+    return false;
+  }
+
+  /** Remove a lease id from the open and pending indexes (terminal lease, or a write-ahead entry without a lease). */
+  async dropIndexes(leaseId: string): Promise<void> {
+    await this.redis.pipeline().zrem(this.keys.openLeases(), leaseId).zrem(this.idx.pendingLeases(), leaseId).exec();
+  }
+
+  /** Remove a lease from the pending index only (it left `pending` but the index entry stayed behind). */
+  async forgetPending(leaseId: string): Promise<void> {
+    await this.redis.zrem(this.idx.pendingLeases(), leaseId);
+  }
+
+  /** Ids of leases written `pending` at or before `before` (ms) that are still in the pending index. */
+  async pendingSince(before: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(this.idx.pendingLeases(), '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** Put a lease on the failed-revocation list. Returns true when it was not on it yet. */
+  async markFailed(leaseId: string, at: number): Promise<boolean> {
+    return (await this.redis.zadd(this.idx.failedLeases(), 'NX', at, leaseId)) === 1;
+  }
+
+  /** Take a lease off the failed-revocation list. */
+  async clearFailed(leaseId: string): Promise<void> {
+    await this.redis.zrem(this.idx.failedLeases(), leaseId);
+  }
+
+  /** Lease ids on the failed-revocation list, oldest failure first. */
+  async failedIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrange(this.idx.failedLeases(), 0, limit - 1);
+  }
+
+  /** How many leases are on the failed-revocation list. */
+  async failedCount(): Promise<number> {
+    return this.redis.zcard(this.idx.failedLeases());
+  }
+
+  /**
+   * Record the revocation data of a mint that completed after its lease stopped being `pending`.
+   * Returns `reopened` when the lease had already been closed (it is `revoking` again and open).
+   */
+  async recordLateMint(lease: Pick<Lease, 'id' | 'taskId' | 'revokeAt'>, fields: Record<string, string>): Promise<'reopened' | 'recorded' | 'missing'> {
+    const r = (await this.redis.eval(LATE_MINT, 2, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), ...Object.entries(fields).flat())) as [number, string];
+    if (r[0] === -1) return 'missing';
+    if (r[0] === 1) {
+      await this.redis.zadd(this.keys.openLeases(), lease.revokeAt, lease.id);
+      return 'reopened';
+    }
+    return 'recorded';
   }
 
   /** Load a lease by id alone. */
@@ -122,6 +199,7 @@ export class LeaseStore {
     to: LeaseStatus,
     now: number,
     fields: Record<string, string> = {},
+    guard?: { field: string; equals: string },
   ): Promise<TransitionResult> {
     const terminal = TERMINAL_LEASE_STATUSES.includes(to);
     const r = (await this.redis.eval(
@@ -133,11 +211,16 @@ export class LeaseStore {
       to,
       terminal ? '1' : '0',
       String(now),
+      guard?.field ?? '',
+      guard?.equals ?? '',
       ...Object.entries(fields).flat(),
     )) as [number, string, string, number?];
-    if (r[0] === 1 && terminal) await this.redis.zrem(this.keys.openLeases(), lease.id);
+    if (r[0] === 1 && terminal) await this.dropIndexes(lease.id);
+    else if (r[0] === 1 && r[1] === 'pending') await this.redis.zrem(this.idx.pendingLeases(), lease.id);
+    if (r[3] === 1) await this.redis.zrem(this.idx.closingTasks(), lease.taskId);
     return {
       changed: r[0] === 1,
+      ...(r[0] === -2 ? { guardFailed: true } : {}),
       previous: r[0] === -1 ? null : (r[1] as LeaseStatus),
       taskStatus: (r[2] || null) as TaskStatus | null,
       completedTask: r[3] === 1,
@@ -177,7 +260,24 @@ export function serialize(l: Lease): Record<string, string> {
     revoked_at: l.revokedAt === null ? '' : String(l.revokedAt),
     attempts: String(l.attempts),
     last_error: l.lastError ?? '',
+    ...(l.retry ? serializeRetry(l.retry) : {}),
   };
+}
+
+/** Field encoding of a lease's retry bookkeeping (written by the revocation worker). */
+export function serializeRetry(r: Partial<LeaseRetryState>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? '' : String(v));
+  if (r.lastAttemptAt !== undefined) out.last_attempt_at = n(r.lastAttemptAt);
+  if (r.nextAttemptAt !== undefined) out.next_attempt_at = n(r.nextAttemptAt);
+  if (r.retryUntil !== undefined) out.retry_until = n(r.retryUntil);
+  if (r.failedAt !== undefined) out.failed_at = n(r.failedAt);
+  if (r.lastErrorPermanent !== undefined) out.last_error_permanent = r.lastErrorPermanent ? '1' : '';
+  if (r.unconfirmed !== undefined) out.unconfirmed = r.unconfirmed ? '1' : '';
+  if (r.resolvedBy !== undefined) out.resolved_by = r.resolvedBy ?? '';
+  if (r.resolvedAt !== undefined) out.resolved_at = n(r.resolvedAt);
+  if (r.resolutionNote !== undefined) out.resolution_note = r.resolutionNote ?? '';
+  return out;
 }
 
 function num(v: string | undefined): number | null {
@@ -204,5 +304,21 @@ function deserialize(h: Record<string, string>): Lease {
     revokedAt: num(h.revoked_at),
     attempts: Number(h.attempts ?? 0),
     lastError: h.last_error || null,
+    pendingNotice: h.pending_notice || null,
+    completedTask: h.completed_task === '1',
+    retry:
+      h.last_attempt_at || h.unconfirmed || h.resolved_by
+        ? {
+            lastAttemptAt: num(h.last_attempt_at),
+            nextAttemptAt: num(h.next_attempt_at),
+            retryUntil: num(h.retry_until),
+            failedAt: num(h.failed_at),
+            lastErrorPermanent: h.last_error_permanent === '1',
+            unconfirmed: h.unconfirmed === '1',
+            resolvedBy: h.resolved_by || null,
+            resolvedAt: num(h.resolved_at),
+            resolutionNote: h.resolution_note || null,
+          }
+        : undefined,
   };
 }

@@ -36,4 +36,32 @@ export interface Lease {
   revokedAt: number | null;
   attempts: number;
   lastError: string | null;
+  /** Revocation bookkeeping (absent until the first failed attempt). */
+  retry?: LeaseRetryState | undefined;
+  /**
+   * A state change whose audit/alert has not been written yet (`revoked`, `expired`, `revoke_failed`,
+   * `unconfirmed`): set atomically with the change, cleared once written, so a worker dying in between
+   * leaves the notice to whoever runs the lease's job next.
+   */
+  pendingNotice?: string | null | undefined;
+  /** This lease's final transition completed its task (recorded by the transition script). */
+  completedTask?: boolean | undefined;
+}
+
+/** What the revocation worker records about a lease whose revocation failed at least once. */
+export interface LeaseRetryState {
+  lastAttemptAt: number | null;
+  nextAttemptAt: number | null;
+  /** When retrying stops: the credential's expiry plus the grace period. */
+  retryUntil: number | null;
+  /** When the lease entered `revoke_failed`. */
+  failedAt: number | null;
+  /** The last failure was permanent (bad config, 403) rather than transient. */
+  lastErrorPermanent: boolean;
+  /** Retrying ended without the backend ever confirming the revocation (the lease ended `expired`). */
+  unconfirmed: boolean;
+  /** Set when an admin marked the failed revocation resolved by hand. */
+  resolvedBy: string | null;
+  resolvedAt: number | null;
+  resolutionNote: string | null;
 }

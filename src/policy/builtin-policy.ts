@@ -23,6 +23,9 @@ export class BuiltinPolicy implements PolicyEngine {
       }
     }
     const approval = req.action === 'request_credential' && req.profile ? this.profiles[req.profile]?.approval === 'required' : false;
-    return { allow: true, requireApproval: approval, reasons: [], policies: ['builtin:default-allow'] };
+    if (approval) {
+      return { allow: true, requireApproval: true, reasons: [`profiles.${req.profile}.approval is "required"`], policies: [`builtin:profiles.${req.profile}.approval`] };
+    }
+    return { allow: true, requireApproval: false, reasons: [], policies: ['builtin:default-allow'] };
   }
 }

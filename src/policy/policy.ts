@@ -14,9 +14,17 @@ export interface PolicyRequest {
   profile?: string | undefined;
   resources?: string[] | undefined;
   ttlSeconds?: number | undefined;
-  /** Caller's address, request time (ms), approval state. */
-  context: { ip?: string | undefined; now: number; approved?: boolean | undefined };
+  /** The agent's stated reason for a credential request. */
+  reason?: string | undefined;
+  /**
+   * Caller's address, request time (ms), approval state: `approved` true when an approved request is
+   * being collected; `approval` says it in full (`none`, `pending` while an approver decides, `approved`).
+   */
+  context: { ip?: string | undefined; now: number; approved?: boolean | undefined; approval?: ApprovalState | undefined };
 }
+
+/** Where a credential request stands with human approval. */
+export type ApprovalState = 'none' | 'pending' | 'approved';
 
 /** Outcome of a decision; `policies` names what decided it, for audit and explain. */
 export interface PolicyDecision {

@@ -15,8 +15,28 @@ export interface CloseTaskJob {
   taskId: string;
   reason: 'completed' | 'expired' | 'parent_closed' | 'agent_revoked';
 }
+/** Deliver one alert webhook (jobId = its Standard Webhooks message id). */
+export interface SendAlertJob {
+  /** The event type, e.g. `lease.revoke_failed`. */
+  type: AlertType;
+  /** The JSON body to send, fixed when the alert was raised (retries send the same bytes). */
+  body: string;
+}
+/** A sweep run (created by the job scheduler `SWEEPER_SCHEDULER_ID`). */
+export type SweepJob = Record<string, never>;
 
-export type JobName = 'revoke-lease' | 'expire-task' | 'close-task';
+/** Alerts Tessera raises about revocation. */
+export type AlertType = 'lease.revoke_failed' | 'lease.revocation_unconfirmed';
+
+export type JobName = 'revoke-lease' | 'expire-task' | 'close-task' | 'send-alert' | 'sweep';
+
+/** Number of attempts that means "never give up" for BullMQ (the retry delay is capped). */
+export const RETRY_FOREVER = 1_000_000;
+/** The custom backoff type every teardown job uses (see `backoffStrategy` in worker.ts). */
+export const TESSERA_BACKOFF = 'tessera';
+/** Id of the BullMQ job scheduler that runs the sweeper. */
+export const SWEEPER_SCHEDULER_ID = 'tessera-sweeper';
 
 export const expireJobId = (taskId: string): string => `exp_${taskId}`;
 export const closeJobId = (taskId: string): string => `close_${taskId}`;
+export const alertJobId = (type: AlertType, leaseId: string): string => `msg_${type.replace(/\W/g, '_')}_${leaseId}`;

@@ -1,6 +1,28 @@
-import { Job, type Queue } from 'bullmq';
+import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Clock } from '../util/clock.js';
-import { closeJobId, expireJobId, type CloseTaskJob, type RevokeLeaseJob } from './jobs.js';
+import {
+  RETRY_FOREVER,
+  SWEEPER_SCHEDULER_ID,
+  TESSERA_BACKOFF,
+  closeJobId,
+  expireJobId,
+  type AlertType,
+  type CloseTaskJob,
+  type RevokeLeaseJob,
+  type SendAlertJob,
+} from './jobs.js';
+
+/** Job options of every teardown job: retried until it succeeds, on Tessera's capped backoff. */
+export const TEARDOWN_JOB_OPTIONS: JobsOptions = {
+  attempts: RETRY_FOREVER,
+  backoff: { type: TESSERA_BACKOFF },
+  stackTraceLimit: 3,
+  removeOnComplete: { age: 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 86_400 },
+};
+
+/** What `ensureLeaseJob` found and did. */
+export type EnsureResult = 'ok' | 'promoted' | 'requeued';
 
 /** Producer side of the revocation queue: schedules and hurries teardown jobs. */
 export class RevocationQueue {
@@ -43,6 +65,30 @@ export class RevocationQueue {
     await this.queue.add('revoke-lease', { leaseId: lease.id, taskId: lease.taskId }, { jobId: lease.id });
   }
 
+  /**
+   * Make sure a lease that is not final has a live revocation job: re-add it when it is missing,
+   * completed or failed. A delayed job (the lease's expiry, or a retry backoff) is promoted only when
+   * `promote` is set, so that repairs never defeat the retry schedule.
+   */
+  async ensureLeaseJob(lease: { id: string; taskId: string }, promote: boolean): Promise<EnsureResult> {
+    const job = await Job.fromId<RevokeLeaseJob>(this.queue, lease.id);
+    const state = job ? await job.getState() : 'unknown';
+    if (state === 'active' || state === 'waiting' || state === 'prioritized' || state === 'waiting-children') return 'ok';
+    if (state === 'delayed') {
+      if (!promote) return 'ok';
+      await job!.promote().catch(() => undefined); // a worker may have taken it meanwhile
+      return 'promoted';
+    }
+    await this.revokeLeaseNow(lease);
+    return 'requeued';
+  }
+
+  /** Drop a lease's pending revocation job (a lease resolved by hand); a running one finishes as a no-op. */
+  async cancelLeaseJob(leaseId: string): Promise<void> {
+    const job = await Job.fromId(this.queue, leaseId);
+    if (job && ['delayed', 'waiting', 'prioritized', 'failed', 'completed'].includes(await job.getState())) await job.remove().catch(() => undefined);
+  }
+
   /** Move a lease's delayed job to its (new) revocation time, e.g. when the backend issued a shorter TTL. */
   async rescheduleLease(lease: { id: string; taskId: string; revokeAt: number }): Promise<void> {
     const job = await Job.fromId(this.queue, lease.id);
@@ -61,5 +107,16 @@ export class RevocationQueue {
     const existing = await Job.fromId(this.queue, closeJobId(taskId));
     if (existing && (await existing.getState()) === 'completed') await existing.remove().catch(() => undefined);
     await this.queue.add('close-task', data, { jobId: closeJobId(taskId) });
+  }
+
+  /** Queue one alert delivery; the job id is the message id, so raising the same alert twice sends it once. */
+  async sendAlert(type: AlertType, messageId: string, body: string): Promise<void> {
+    const data: SendAlertJob = { type, body };
+    await this.queue.add('send-alert', data, { jobId: messageId, attempts: 100, removeOnComplete: { age: 7 * 86_400 } });
+  }
+
+  /** Create or update the job scheduler that runs the sweeper every `everyMs` (idempotent across processes). */
+  async scheduleSweeper(everyMs: number): Promise<void> {
+    await this.queue.upsertJobScheduler(SWEEPER_SCHEDULER_ID, { every: everyMs }, { name: 'sweep', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 1 } });
   }
 }

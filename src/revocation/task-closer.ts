@@ -50,7 +50,8 @@ export class TaskCloser {
       await Promise.all(
         open.slice(i, i + CLOSE_BATCH).map(async (lease) => {
           if (lease.revokeRequestedAt === null) await this.leases.update(lease, { revoke_requested_at: String(now) });
-          await this.queue.revokeLeaseNow(lease);
+          // Hurry leases whose revocation has not started; leave retry backoffs of failing ones alone.
+          await this.queue.ensureLeaseJob(lease, lease.status === 'active' || lease.status === 'pending');
         }),
       );
     }

@@ -1,34 +1,49 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Clock } from '../util/clock.js';
-import { REVOCATION_QUEUE, type CloseTaskJob, type ExpireTaskJob, type RevokeLeaseJob } from './jobs.js';
-import { NotYetError, type Revoker } from './revoker.js';
-import type { TaskCloser } from './task-closer.js';
 import type { LeaseStore } from '../leases/lease-store.js';
+import type { Clock } from '../util/clock.js';
+import type { AlertSender } from './alerts.js';
+import { REVOCATION_QUEUE, type CloseTaskJob, type ExpireTaskJob, type RevokeLeaseJob, type SendAlertJob } from './jobs.js';
+import { RetryLaterError, backoffDelay } from './retry-policy.js';
+import type { RevocationMetrics } from './revocation-metrics.js';
+import { NotYetError, type Revoker } from './revoker.js';
+import type { Sweeper } from './sweeper.js';
+import type { TaskCloser } from './task-closer.js';
 
 /** Settings of the revocation worker. */
 export interface WorkerSettings {
   concurrency: number;
-  /** Lock duration and stalled-check interval: a dead worker's job is picked up within about this. */
+  /** Lock duration and stalled-check interval: a dead worker's job is picked up within about their sum. */
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** Backoff of jobs other than lease revocations (which carry their own delay): base and cap (ms). */
+  backoffMs: number;
+  backoffMaxMs: number;
 }
 
-/**
- * The BullMQ worker that performs teardown: revoke-lease, expire-task and close-task jobs.
- * Runs in the API process by default, or alone (`npm run worker`) for scale-out.
- */
-export function startRevocationWorker(deps: {
+/** What the worker runs jobs with. */
+export interface WorkerDeps {
   connection: ConnectionOptions;
   prefix: string;
   revoker: Revoker;
   closer: TaskCloser;
+  sweeper: Sweeper;
+  alerts: AlertSender | undefined;
+  revocationMetrics: RevocationMetrics;
   leases: LeaseStore;
   clock: Clock;
   log: Logger;
   settings: WorkerSettings;
-}): Worker {
-  const { revoker, closer, leases, clock, log } = deps;
+}
+
+/**
+ * The BullMQ worker that performs teardown: revoke-lease, expire-task, close-task, send-alert and sweep
+ * jobs. Runs in the API process by default, or alone (`npm run worker`) for scale-out. Jobs are never
+ * failed for good: a failed attempt is retried after the delay the revoker chose (RetryLaterError) or,
+ * for other jobs, after a capped, jittered exponential backoff.
+ */
+export function startRevocationWorker(deps: WorkerDeps): Worker {
+  const { revoker, closer, leases, clock, log, settings } = deps;
   const worker = new Worker(
     REVOCATION_QUEUE,
     async (job: Job, token?: string) => {
@@ -47,7 +62,7 @@ export function startRevocationWorker(deps: {
             return outcome;
           } catch (err) {
             if (err instanceof NotYetError && token) {
-              await job.moveToDelayed(clock.now() + 1000, token);
+              await job.moveToDelayed(clock.now() + err.delayMs, token);
               throw new DelayedError();
             }
             throw err;
@@ -57,6 +72,20 @@ export function startRevocationWorker(deps: {
           return closer.expire((job.data as ExpireTaskJob).taskId);
         case 'close-task':
           return closer.close(job.data as CloseTaskJob);
+        case 'sweep':
+          return deps.sweeper.run();
+        case 'send-alert': {
+          const data = job.data as SendAlertJob;
+          if (!deps.alerts) return 'not-configured';
+          try {
+            const status = await deps.alerts.deliver(String(job.id), data);
+            deps.revocationMetrics.alerts.labels(data.type, 'delivered').inc();
+            return status;
+          } catch (err) {
+            deps.revocationMetrics.alerts.labels(data.type, 'failed_attempt').inc();
+            throw err;
+          }
+        }
         default:
           log.error({ job: job.name }, 'unknown job');
           return 'unknown-job';
@@ -65,14 +94,21 @@ export function startRevocationWorker(deps: {
     {
       connection: deps.connection,
       prefix: deps.prefix,
-      concurrency: deps.settings.concurrency,
-      lockDuration: deps.settings.lockDurationMs,
-      stalledInterval: deps.settings.stalledIntervalMs,
+      concurrency: settings.concurrency,
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.stalledIntervalMs,
       maxStalledCount: 1000,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+          err instanceof RetryLaterError || err?.name === 'RetryLaterError'
+            ? (err as RetryLaterError).delayMs
+            : backoffDelay(attemptsMade, settings.backoffMs, settings.backoffMaxMs),
+      },
     },
   );
   worker.on('failed', (job, err) => {
-    log.warn({ job_id: job?.id, job: job?.name, attempts: job?.attemptsMade, err: err.message }, 'revocation job failed');
+    const retrying = err instanceof RetryLaterError;
+    log[retrying ? 'debug' : 'warn']({ job_id: job?.id, job: job?.name, attempts: job?.attemptsMade, err: err.message }, 'teardown job attempt failed; retrying');
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'revocation worker error'));
   return worker;

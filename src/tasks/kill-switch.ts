@@ -4,7 +4,11 @@ import type { Clock } from '../util/clock.js';
 import type { AgentBlocklist } from './agent-blocklist.js';
 import type { TaskStore } from './task-store.js';
 
-/** `POST /v1/admin/agents/revoke`: block an identity and tear down every open task and lease it holds. */
+/**
+ * `POST /v1/admin/agents/revoke`: block an identity and tear down every open task and lease it holds
+ * (and, through each task's teardown, every sub-task delegated from them, whoever owns it). The block
+ * refuses the identity new tasks, credentials and delegations until `unblock`. Both are audited.
+ */
 export class KillSwitch {
   constructor(
     private readonly tasks: TaskStore,
@@ -23,7 +27,10 @@ export class KillSwitch {
       const res = await this.tasks.close(taskId, 'completing', this.clock.now(), 'agent_revoked');
       // Close the teardown even for tasks already closing: the kill switch must not depend on earlier jobs.
       if (res.status && res.status !== 'completed') {
-        if (res.changed) closed++;
+        if (res.changed) {
+          closed++;
+          await this.audit.recordBestEffort({ type: 'task.completing', outcome: 'info', request_id: requestId, actor: by, agent, task_id: taskId, reason: 'agent_revoked' });
+        }
         await this.queue.closeTask(taskId, 'agent_revoked');
       }
     }

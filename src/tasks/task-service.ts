@@ -7,7 +7,8 @@ import type { RevocationQueue } from '../revocation/revocation-queue.js';
 import type { Clock } from '../util/clock.js';
 import { newId } from '../util/ids.js';
 import type { AgentBlocklist } from './agent-blocklist.js';
-import type { Scope, Task } from './task.js';
+import { assertScopesWithin, delegationOf, mayManage, type DelegationRecord } from './delegation.js';
+import type { AgentRef, Scope, Task } from './task.js';
 import type { TaskStore } from './task-store.js';
 import { clampTtl } from './ttl.js';
 
@@ -17,6 +18,8 @@ export interface DeclareTaskInput {
   scopes: Scope[];
   ttl_seconds?: number | undefined;
   parent_task_id?: string | undefined;
+  /** With `parent_task_id`: the agent the sub-task is handed to (it becomes the sub-task's owner). */
+  delegate_to?: AgentRef | undefined;
   labels?: Record<string, string> | undefined;
 }
 
@@ -38,22 +41,30 @@ export class TaskService {
     private readonly clock: Clock,
   ) {}
 
-  /** Declare a task for `identity`. Throws profile_unknown, policy_denied, task_closed (bad parent), ... */
+  /**
+   * Declare a task for `identity`, or, with `parent_task_id` + `delegate_to`, a sub-task handed to
+   * another agent. Throws profile_unknown, policy_denied, task_closed (bad parent), agent_blocked, ...
+   */
   async declare(identity: Identity, input: DeclareTaskInput, ctx: RequestContext): Promise<Task> {
     await this.blocklist.assertNotBlocked(identity);
     for (const s of input.scopes) if (!this.cfg.profiles[s.profile]) throw Errors.profileUnknown(s.profile);
+    const caller = { issuer: identity.issuer, subject: identity.subject };
+    const owner = input.delegate_to ? { issuer: input.delegate_to.issuer, subject: input.delegate_to.subject } : caller;
+    if (input.delegate_to) await this.checkDelegate(input, owner);
     const now = this.clock.now();
     const limits = [{ by: 'tasks.max_ttl_seconds', seconds: this.cfg.tasks.max_ttl_seconds }];
     let depth = 0;
+    let delegation: DelegationRecord = { principal: owner, act: null, delegatedBy: null };
     if (input.parent_task_id) {
       const parent = await this.parentFor(identity, input.parent_task_id, input.scopes, now);
       limits.push({ by: 'parent_task', seconds: Math.floor((parent.expiresAt - now) / 1000) });
       depth = parent.depth + 1;
+      delegation = delegationOf(parent, owner, caller);
     }
     const { ttlSeconds, clampedBy } = clampTtl(input.ttl_seconds ?? this.cfg.tasks.default_ttl_seconds, limits);
     const task: Task = {
       id: newId('tsk'),
-      agent: { issuer: identity.issuer, subject: identity.subject },
+      agent: owner,
       intent: input.intent,
       scopes: input.scopes.map((s) => (s.resources ? { profile: s.profile, resources: [...new Set(s.resources)] } : { profile: s.profile })),
       labels: input.labels ?? {},
@@ -66,6 +77,7 @@ export class TaskService {
       outcome: null,
       endedAt: null,
       openLeases: 0,
+      ...delegation,
     };
     const decision = await this.policy.decide({ action: 'declare_task', identity, task, context: { ip: ctx.ip, now } });
     if (!decision.allow) {
@@ -87,18 +99,37 @@ export class TaskService {
       agent: task.agent,
       task_id: task.id,
       intent: task.intent,
-      detail: { scopes: task.scopes, ttl_seconds: ttlSeconds, ttl_clamped_by: clampedBy, parent_task_id: task.parentTaskId, labels: task.labels, policies: decision.policies },
+      actor: delegation.delegatedBy ? `${caller.issuer}|${caller.subject}` : undefined,
+      detail: {
+        scopes: task.scopes,
+        ttl_seconds: ttlSeconds,
+        ttl_clamped_by: clampedBy,
+        parent_task_id: task.parentTaskId,
+        labels: task.labels,
+        policies: decision.policies,
+        ...(task.parentTaskId ? { depth, principal: delegation.principal, act: delegation.act, delegated_by: delegation.delegatedBy } : {}),
+      },
     });
-    await this.store.create(task, this.cfg.audit.task_retention_seconds);
+    if (!(await this.store.create(task, this.cfg.audit.task_retention_seconds))) {
+      await this.audit.recordBestEffort({ type: 'task.denied', outcome: 'deny', request_id: ctx.requestId, agent: task.agent, task_id: task.id, reason: 'parent task closed during declaration' });
+      throw Errors.taskClosed('closed');
+    }
     await this.queue.scheduleTaskExpiry(task);
     return task;
   }
 
-  /** A task the caller may read: its owner, or an admin. */
+  /** A delegate must come from a trusted issuer and must not be blocked. */
+  private async checkDelegate(input: DeclareTaskInput, owner: AgentRef): Promise<void> {
+    if (!input.parent_task_id) throw Errors.badRequest('delegate_to: requires parent_task_id (only a sub-task can be handed to another agent)');
+    if (!this.cfg.issuers.some((i) => i.issuer === owner.issuer)) throw Errors.badRequest('delegate_to.issuer: not a trusted issuer');
+    await this.blocklist.assertNotBlocked(owner);
+  }
+
+  /** A task the caller may read and complete: its owner, its delegator or principal, or an admin. */
   async getFor(identity: Identity, taskId: string, isAdmin: boolean): Promise<Task> {
     const task = await this.store.get(taskId);
     if (!task) throw Errors.taskNotFound();
-    if (!isAdmin && !ownedBy(task, identity)) throw Errors.taskNotOwner();
+    if (!isAdmin && !mayManage(task, identity)) throw Errors.taskNotOwner();
     return task;
   }
 
@@ -135,13 +166,7 @@ export class TaskService {
     if (parent.depth + 1 > this.cfg.tasks.max_delegation_depth) {
       throw Errors.policyDenied(`Delegation deeper than tasks.max_delegation_depth (${this.cfg.tasks.max_delegation_depth})`);
     }
-    for (const s of scopes) {
-      const ps = parent.scopes.find((p) => p.profile === s.profile);
-      if (!ps) throw Errors.scopeNotDeclared(`Profile ${s.profile} is not in the parent task's scopes`);
-      if (ps.resources && (!s.resources || s.resources.some((r) => !ps.resources!.includes(r)))) {
-        throw Errors.scopeNotDeclared(`Resources for ${s.profile} must be a subset of the parent task's`);
-      }
-    }
+    assertScopesWithin(parent.scopes, scopes);
     return parent;
   }
 }

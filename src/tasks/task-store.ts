@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
+import { IndexKeys } from '../leases/lease-indexes.js';
 import type { Keys } from '../store/keys.js';
-import type { Scope, Task, TaskStatus } from './task.js';
+import type { ActClaim, Scope, Task, TaskStatus } from './task.js';
 
 // Close a task atomically: only an active task can be closed; a completion with no open leases
 // goes straight to `completed`.
@@ -15,25 +16,51 @@ redis.call('HSET', KEYS[1], 'status', target, 'ended_at', ARGV[2], 'outcome', AR
 return {1, target}
 `;
 
+// Link a sub-task under its parent only while the parent is active and unexpired, atomically, so a
+// parent that closes concurrently either sees the child (and closes it) or refuses it.
+const LINK_CHILD = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'expires_at') or '0') <= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+`;
+
+/** How long after a task closes the sweeper first checks that its teardown happened. */
+const CLOSING_FIRST_CHECK_MS = 5000;
+
 /** Redis storage of task records (one hash per task, under the task's hash tag). */
 export class TaskStore {
+  private readonly idx: IndexKeys;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-  ) {}
+  ) {
+    this.idx = IndexKeys.of(keys);
+  }
 
-  /** Persist a new task and index it by agent, by expiry and under its parent. */
-  async create(task: Task, retentionSeconds: number): Promise<void> {
+  /**
+   * Persist a new task and index it by agent, by expiry and under its parent. Returns false (and leaves
+   * the record closed) when the parent closed before the sub-task could be linked under it.
+   */
+  async create(task: Task, retentionSeconds: number): Promise<boolean> {
     const key = this.keys.task(task.id);
     const m = this.redis.multi();
     m.hset(key, serialize(task));
     m.pexpireat(key, task.expiresAt + retentionSeconds * 1000);
     await m.exec().then(assertExec);
+    if (task.parentTaskId) {
+      const linked = await this.redis.eval(LINK_CHILD, 2, this.keys.task(task.parentTaskId), this.keys.taskChildren(task.parentTaskId), task.id, String(task.createdAt));
+      if (linked !== 1) {
+        await this.redis.hset(key, 'status', 'completed', 'ended_at', String(task.createdAt), 'outcome', 'parent_closed');
+        return false;
+      }
+    }
     const idx = this.redis.multi();
     idx.zadd(this.keys.agentTasks(task.agent.issuer, task.agent.subject), task.createdAt, task.id);
     idx.zadd(this.keys.openTasks(), task.expiresAt, task.id);
-    if (task.parentTaskId) idx.sadd(this.keys.taskChildren(task.parentTaskId), task.id);
     await idx.exec().then(assertExec);
+    return true;
   }
 
   /** Load a task, or null when it does not exist. */
@@ -49,8 +76,37 @@ export class TaskStore {
   async close(taskId: string, target: 'completing' | 'expired', now: number, outcome: string): Promise<{ changed: boolean; status: TaskStatus | null }> {
     const r = (await this.redis.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome)) as [number, string];
     if (r[0] === -1) return { changed: false, status: null };
-    await this.redis.zrem(this.keys.openTasks(), taskId);
+    const m = this.redis.multi();
+    m.zrem(this.keys.openTasks(), taskId);
+    // The sweeper checks later that the teardown really happened (leases revoked, children closed).
+    if (r[0] === 1) m.zadd(this.idx.closingTasks(), now + CLOSING_FIRST_CHECK_MS, taskId);
+    await m.exec().then(assertExec);
     return { changed: r[0] === 1, status: r[1] as TaskStatus };
+  }
+
+  /** Ids of tasks still open (not ended) whose expiry is at or before `until` (ms). */
+  async openExpiredBefore(until: number, limit = 500): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.openTasks(), '-inf', until, 'LIMIT', 0, limit);
+  }
+
+  /** Closed tasks whose teardown is due for a check at or before `now`. */
+  async closingDue(now: number, limit = 200): Promise<string[]> {
+    return this.redis.zrangebyscore(this.idx.closingTasks(), '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** Check a closed task's teardown again at `at`. */
+  async recheckClosingAt(taskId: string, at: number): Promise<void> {
+    await this.redis.zadd(this.idx.closingTasks(), 'XX', at, taskId);
+  }
+
+  /** The task's teardown is finished: stop checking it. */
+  async closingDone(taskId: string): Promise<void> {
+    await this.redis.zrem(this.idx.closingTasks(), taskId);
+  }
+
+  /** Forget an open-task index entry whose task record no longer exists. */
+  async dropOpen(taskId: string): Promise<void> {
+    await this.redis.zrem(this.keys.openTasks(), taskId);
   }
 
   /** Direct children of a task (delegation). */
@@ -86,6 +142,9 @@ function serialize(t: Task): Record<string, string> {
     outcome: t.outcome ?? '',
     ended_at: t.endedAt === null ? '' : String(t.endedAt),
     open_leases: String(t.openLeases),
+    ...(t.principal ? { principal_iss: t.principal.issuer, principal_sub: t.principal.subject } : {}),
+    ...(t.delegatedBy ? { delegated_by_iss: t.delegatedBy.issuer, delegated_by_sub: t.delegatedBy.subject } : {}),
+    ...(t.act ? { act: JSON.stringify(t.act) } : {}),
   };
 }
 
@@ -105,5 +164,8 @@ function deserialize(h: Record<string, string>): Task {
     outcome: h.outcome || null,
     endedAt: h.ended_at ? Number(h.ended_at) : null,
     openLeases: Number(h.open_leases ?? 0),
+    delegatedBy: h.delegated_by_iss ? { issuer: h.delegated_by_iss, subject: h.delegated_by_sub ?? '' } : null,
+    principal: h.principal_iss ? { issuer: h.principal_iss, subject: h.principal_sub ?? '' } : { issuer: h.agent_iss!, subject: h.agent_sub! },
+    act: h.act ? (JSON.parse(h.act) as ActClaim) : null,
   };
 }

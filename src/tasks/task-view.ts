@@ -16,6 +16,9 @@ export function taskView(t: Task): Record<string, unknown> {
     outcome: t.outcome,
     parent_task_id: t.parentTaskId,
     depth: t.depth,
+    delegated_by: t.delegatedBy ?? null,
+    principal: t.principal ?? t.agent,
+    act: t.act ?? null,
     ttl_clamped_by: t.ttlClampedBy,
   };
 }

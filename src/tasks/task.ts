@@ -25,6 +25,25 @@ export interface Task {
   endedAt: number | null;
   /** Leases not yet in a final state. */
   openLeases: number;
+  /** Delegation: who declared this task for its owner (absent or null when the owner declared it). */
+  delegatedBy?: AgentRef | null | undefined;
+  /** The owner of the root task of the delegation chain (the party every actor acts for). */
+  principal?: AgentRef | undefined;
+  /** RFC 8693 `act` claim: the current actor (the owner), nesting the earlier actors of the chain. */
+  act?: ActClaim | null | undefined;
+}
+
+/** An identity as stored on a task: issuer and subject. */
+export interface AgentRef {
+  issuer: string;
+  subject: string;
+}
+
+/** RFC 8693 §4.1 actor claim: `sub` (and `iss`) of the actor, `act` nesting the prior actor. */
+export interface ActClaim {
+  iss: string;
+  sub: string;
+  act?: ActClaim;
 }
 
 /** True when no more credentials may be issued for the task. */

@@ -1,14 +1,19 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { Errors } from '../../errors/codes.js';
 import type { Lease } from '../../leases/lease.js';
 import { leaseView } from '../../leases/lease-view.js';
+import { failedRevocationView } from '../../revocation/failed-revocations.js';
 import { isId } from '../../util/ids.js';
 import { authenticate, identityOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { identityBody } from '../schemas.js';
 import { parseBody } from '../validate.js';
 
-/** `/v1/admin/*`: lease listing, audit, kill switch. Admins only. */
+/** Body of `POST /v1/admin/revocations/{lease_id}/resolve`: what the admin did or checked. */
+const resolveBody = z.strictObject({ note: z.string().trim().min(1).max(2000) });
+
+/** `/v1/admin/*`: lease listing, audit, kill switch, failed revocations. Admins only. */
 export function adminRouter(d: HttpDeps): Router {
   const r = Router();
   r.use('/v1/admin', authenticate(d.verifier), (_req, res, next) => {
@@ -57,6 +62,31 @@ export function adminRouter(d: HttpDeps): Router {
     const agent = parseBody(identityBody, req.body);
     const was = await d.killSwitch.unblock(agent, identityOf(res), String(res.locals.requestId));
     res.json({ ...agent, blocked: false, was_blocked: was });
+  });
+
+  const adminView = (l: Lease) => failedRevocationView(l, (x) => leaseView(x, { admin: true }));
+  const leaseId = (raw: unknown): string => {
+    if (!isId(raw, 'lse')) throw Errors.leaseNotFound();
+    return raw;
+  };
+
+  // Failed revocations: leases in revoke_failed (still retrying) and leases whose revocation was never
+  // confirmed before their credential expired (`state: "unconfirmed"`), until an admin resolves them.
+  r.get('/v1/admin/revocations/failed', async (req, res) => {
+    const limit = Math.min(Math.max(Number(req.query.limit ?? 500) || 500, 1), 5000);
+    const leases = await d.failedRevocations.list(limit);
+    res.json({ count: leases.length, leases: leases.map(adminView) });
+  });
+
+  r.post('/v1/admin/revocations/:lease_id/retry', async (req, res) => {
+    const lease = await d.failedRevocations.retryNow(leaseId(req.params.lease_id), identityOf(res), String(res.locals.requestId));
+    res.status(202).json({ lease_id: lease.id, status: lease.status, retry: 'queued' });
+  });
+
+  r.post('/v1/admin/revocations/:lease_id/resolve', async (req, res) => {
+    const { note } = parseBody(resolveBody, req.body);
+    const lease = await d.failedRevocations.resolve(leaseId(req.params.lease_id), identityOf(res), note, String(res.locals.requestId));
+    res.json(adminView(lease));
   });
   return r;
 }

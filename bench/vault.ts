@@ -1,0 +1,139 @@
+/**
+ * Vault benchmark: credential issuance through Tessera with the Vault backend (HTTP, identity, task,
+ * policy, audit, lease, BullMQ job, one Vault call) against the Vault double, beside the double's own
+ * latency for the same Vault call measured directly in the same run (keep-alive HTTP, no Tessera).
+ * A third row times the Vault backend alone, in-process (VaultBackend.mint: node-vault + Tessera's own
+ * token), to separate the adapter's cost from the rest of the issuance path.
+ * The rows are measured interleaved, one of each per iteration, so drift affects them alike.
+ * Tessera's added overhead (p99 through Tessera − p99 of the direct call) should stay under 5 ms.
+ * Against a real Vault when VAULT_ADDR and VAULT_TOKEN are set (then the figures are that Vault's).
+ */
+import { pino } from 'pino';
+import { createTessera } from '../src/app.js';
+import { TesseraClient } from '../src/client/tessera-client.js';
+import { validateConfig } from '../src/config/load.js';
+import { startDevIssuer } from '../src/demo/dev-issuer.js';
+import { startRedisServer } from '../src/demo/local-redis.js';
+import { backendFor, createFixture, grantFor } from '../test/backends/vault/support/fixture.js';
+import { openTarget } from '../test/backends/vault/support/target.js';
+import { e2eProfiles } from '../test/backends/vault/support/vault-stack.js';
+import { ms, summary } from './stats.js';
+
+interface Row {
+  direct: number[];
+  adapter: number[];
+  tessera: number[];
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Promise<Record<string, number>> {
+  const f = await createFixture(await openTarget());
+  const redis = await startRedisServer();
+  const issuer = await startDevIssuer();
+  const env = { ...process.env, ...f.env };
+  const cfg = validateConfig(
+    {
+      server: { dev_mode: true, port: 0 },
+      issuers: [{ issuer: issuer.issuer, audiences: ['tessera'], algorithms: ['ES256'] }],
+      profiles: e2eProfiles(f),
+      backends: {
+        vault: {
+          address: f.target.addr,
+          auth: { method: 'approle', mount: f.approleMount, role_id_env: 'TESSERA_VAULT_ROLE_ID', secret_id_env: 'TESSERA_VAULT_SECRET_ID' },
+        },
+      },
+    },
+    'bench',
+    env,
+  );
+  const tessera = await createTessera(cfg, { env, log: pino({ level: 'silent' }), redisUrl: redis.url });
+  const url = await tessera.listen(0, '127.0.0.1');
+  tessera.startWorker();
+  const agent = new TesseraClient({ baseUrl: url, token: await issuer.mint({ sub: 'bench-agent', aud: 'tessera', ttlSeconds: 3600 }) });
+  const task = await agent.declareTask({ intent: 'vault benchmark', scopes: [{ profile: 'db-readonly' }, { profile: 'vault-token' }], ttl_seconds: 3600 });
+
+  // The direct caller: a token with the same rights as Tessera's, over keep-alive fetch.
+  const direct = await f.staticToken([f.tesseraPolicy, f.agentPolicy]);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${f.target.addr}/v1/${path}`, { method, headers: { 'X-Vault-Token': direct }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    if (!r.ok) throw new Error(`${path}: ${r.status}`);
+    return r.json();
+  };
+  const tokenBody = { policies: [f.agentPolicy], ttl: '600s', explicit_max_ttl: '600s', renewable: false, display_name: `tessera-${task.task_id}`, meta: { tessera_task_id: task.task_id } };
+  // The backend alone, in-process (node-vault, Tessera's own token): isolates the adapter's cost.
+  const adapter = backendFor(f);
+  const cases: Array<[string, () => Promise<unknown>, () => Promise<unknown>, () => Promise<unknown>]> = [
+    [
+      'vault-token (auth/token/create)',
+      () => call('POST', 'auth/token/create', tokenBody),
+      () => adapter.mint(grantFor('tok', 600)),
+      () => agent.getCredential(task.task_id, { profile: 'vault-token', ttl_seconds: 600 }),
+    ],
+    [
+      'db-readonly (database/creds: CREATE ROLE in PostgreSQL)',
+      () => call('GET', `${f.dbMount}/creds/ro`),
+      () => adapter.mint(grantFor('db-ro', 600)),
+      () => agent.getCredential(task.task_id, { profile: 'db-readonly', ttl_seconds: 600 }),
+    ],
+  ];
+
+  // Each dynamic read creates (and each revocation drops) a real PostgreSQL role: fewer of those.
+  const runs = [n, Math.min(n, 300)];
+  const out: Record<string, number> = {};
+  console.log('\nVault backend: credential issuance through Tessera vs the %s called directly, interleaved', f.target.kind === 'double' ? 'Vault double' : 'real Vault');
+  for (const [c, [name, viaVault, viaAdapter, viaTessera]] of cases.entries()) {
+    const count = runs[c] ?? n;
+    const row: Row = { direct: [], adapter: [], tessera: [] };
+    for (let i = 0; i < Math.min(50, count); i++) {
+      await viaVault();
+      await viaAdapter();
+      await viaTessera();
+    }
+    for (let i = 0; i < count; i++) {
+      row.direct.push(await timed(viaVault));
+      row.adapter.push(await timed(viaAdapter));
+      row.tessera.push(await timed(viaTessera));
+    }
+    const d = summary(row.direct);
+    const a = summary(row.adapter);
+    const t = summary(row.tessera);
+    const key = name.startsWith('vault-token') ? 'token' : 'dynamic';
+    console.log('  %s, n=%d', name, count);
+    console.log('    %s  p50 %s  p99 %s', 'Vault double directly (same call, keep-alive)'.padEnd(48), ms(d.p50), ms(d.p99));
+    console.log('    %s  p50 %s  p99 %s', 'VaultBackend.mint in-process (node-vault)'.padEnd(48), ms(a.p50), ms(a.p99));
+    console.log('    %s  p50 %s  p99 %s', 'Tessera POST /v1/tasks/{id}/credentials'.padEnd(48), ms(t.p50), ms(t.p99));
+    console.log('    Tessera overhead: p50 %s, p99 %s (target p99 < 5 ms)', ms(t.p50 - d.p50), ms(t.p99 - d.p99));
+    Object.assign(out, {
+      [`${key}_vault_p50_ms`]: d.p50,
+      [`${key}_vault_p99_ms`]: d.p99,
+      [`${key}_adapter_p50_ms`]: a.p50,
+      [`${key}_adapter_p99_ms`]: a.p99,
+      [`${key}_tessera_p50_ms`]: t.p50,
+      [`${key}_tessera_p99_ms`]: t.p99,
+      [`${key}_overhead_p99_ms`]: t.p99 - d.p99,
+    });
+  }
+
+  const r0 = Date.now();
+  await agent.completeTask(task.task_id);
+  await agent.waitForTask(task.task_id, ['completed'], 300_000);
+  const issued = runs.reduce((a, k) => a + k + Math.min(50, k), 0);
+  console.log('  completing the task revoked its %d Vault leases and tokens in %d ms (PostgreSQL DROP ROLEs dominate)', issued, Date.now() - r0);
+  out['revoke_all_ms'] = Date.now() - r0;
+  await adapter.close();
+  await tessera.close();
+  await issuer.close();
+  await redis.stop();
+  await f.close();
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await runVaultBench(Number(process.env.BENCH_N ?? 1000));
+  process.exit(0);
+}

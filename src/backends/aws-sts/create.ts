@@ -1,0 +1,23 @@
+import type { BackendContext } from '../factory.js';
+import { AwsStsBackend } from './backend.js';
+
+/**
+ * The AWS STS backend as configured (`backends.aws-sts` and the aws-sts profiles), or undefined when the
+ * section is absent. Tessera's AWS credentials come from the SDK default provider chain.
+ */
+export function createAwsStsBackend(ctx: BackendContext): AwsStsBackend | undefined {
+  const config = ctx.cfg.backends['aws-sts'];
+  if (!config) return undefined;
+  return new AwsStsBackend({
+    config,
+    profiles: (name) => {
+      const p = ctx.cfg.profiles[name];
+      if (p?.backend !== 'aws-sts') throw new Error(`profile ${name} is not an aws-sts profile`);
+      return p;
+    },
+    redis: ctx.redis,
+    keyPrefix: ctx.cfg.redis.key_prefix,
+    clock: ctx.clock,
+    log: ctx.log.child({ component: 'aws-sts' }),
+  });
+}

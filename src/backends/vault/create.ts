@@ -1,0 +1,17 @@
+import type { BackendContext } from '../factory.js';
+import { VaultBackend } from './backend.js';
+
+/** The Vault backend when `backends.vault` is configured (one per process), already logging in. */
+export function createVaultBackend(ctx: BackendContext): VaultBackend | undefined {
+  const cfg = ctx.cfg.backends.vault;
+  if (!cfg) return undefined;
+  return new VaultBackend(cfg, {
+    env: ctx.env,
+    log: ctx.log,
+    profiles: (name) => {
+      const p = ctx.cfg.profiles[name];
+      if (p?.backend !== 'vault') throw new Error(`profile ${name} is not a vault profile`);
+      return p;
+    },
+  }).start();
+}
