@@ -16,6 +16,23 @@ export function loadConfigOrExit(): TesseraConfig {
   }
 }
 
+/**
+ * Run a startup step; a configuration problem found there (e.g. an invalid Cedar policy, which names
+ * its file and line) exits with status 2 like a bad config file, anything else with status 1.
+ */
+export async function startOrExit<T>(log: Logger, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tessera: ${err.message}\n`);
+      process.exit(2);
+    }
+    log.fatal({ err }, 'tessera failed to start');
+    process.exit(1);
+  }
+}
+
 /** Run `stop` once on SIGTERM/SIGINT, then exit. */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;

@@ -28,11 +28,17 @@ export function profileEntity(name: string, p: ProfileConfig): EntityJson {
   };
 }
 
+/**
+ * Registered claims left out of the tags: `iss` and `sub` are the Agent's attributes; the token's times
+ * and id say nothing about intent (and each tag costs parsing time on every request).
+ */
+const UNTAGGED = new Set(['iss', 'sub', 'iat', 'exp', 'nbf', 'jti']);
+
 /** Claims as entity tags: strings as they are, numbers and booleans as text, the rest as JSON. */
 function claimTags(claims: Record<string, unknown>): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(claims)) {
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null || UNTAGGED.has(k)) continue;
     tags[k] = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
   }
   return tags;

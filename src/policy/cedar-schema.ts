@@ -8,6 +8,7 @@ namespace Tessera {
   // A workload, identified by its token's issuer and subject (entity id "<issuer>|<subject>").
   // Every claim of its verified token is a tag: principal.hasTag("repository") && principal.getTag("repository") == "acme/web".
   // String claims as they are; numbers and booleans as text; arrays and objects as JSON text.
+  // Not tags: iss and sub (the attributes), iat, exp, nbf, jti.
   entity Agent = { issuer: String, subject: String } tags String;
 
   // A configured credential profile (entity id = profile name): the resource of credential actions.

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -84,5 +84,21 @@ describe('configuration validation', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, TESSERA_CONFIG: file }, encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('profiles.x.max_ttl_seconds: must be ≤ tasks.max_ttl_seconds (3600)');
+  });
+
+  it('the server exits 2 naming file and line when a Cedar policy is invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
+    const policies = join(dir, 'policies');
+    mkdirSync(policies);
+    writeFileSync(join(policies, 'bad.cedar'), 'permit (principal, action, resource)\nwhen { context.request.ttl_secondz > 3 };\n');
+    const file = join(dir, 'tessera.yaml');
+    writeFileSync(
+      file,
+      `issuers: [{ issuer: "${ISS}", audiences: [tessera], algorithms: [ES256] }]\nprofiles:\n  x: { backend: broker-token, audience: a, max_ttl_seconds: 60 }\nserver: { dev_mode: true }\npolicy: { engine: cedar, policies_dir: "${policies}", watch: false }\n`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, TESSERA_CONFIG: file }, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${join(policies, 'bad.cedar')}:2:\\d+: .*ttl_secondz`));
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
   });
 });

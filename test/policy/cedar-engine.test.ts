@@ -44,7 +44,7 @@ describe('Cedar engine semantics', () => {
     expect((await e.decide(credential(undefined))).allow).toBe(true);
   });
 
-  it('exposes token claims as principal tags (numbers as text, arrays as JSON) and labels as task tags', async () => {
+  it('exposes token claims as principal tags (numbers as text, arrays as JSON; not iss/sub/times) and labels as task tags', async () => {
     const e = cedarEngine(
       policyDir({
         'p.cedar': `@id("claims") permit (principal, action == ${REQ}, resource) when {
@@ -53,11 +53,12 @@ describe('Cedar engine semantics', () => {
           principal.hasTag("groups") && principal.getTag("groups") == "[\\"ops\\",\\"dev\\"]" &&
           context.task.hasTag("ticket") && context.task.getTag("ticket") == "4412" &&
           context.request.resources.contains(Tessera::Resource::"repo:acme/web") &&
-          resource.backend == "broker-token" && resource.max_ttl_seconds == 300 && !resource.approval_required
+          resource.backend == "broker-token" && resource.max_ttl_seconds == 300 && !resource.approval_required &&
+          !principal.hasTag("iss") && !principal.hasTag("exp") && principal.issuer == "${ISSUER}"
         };`,
       }),
     );
-    expect((await e.decide(credential(undefined, agent('a1', { repository: 'acme/web', run: 42, groups: ['ops', 'dev'] })))).policies).toEqual(['claims']);
+    expect((await e.decide(credential(undefined, agent('a1', { repository: 'acme/web', run: 42, groups: ['ops', 'dev'], exp: 1, iat: 0 })))).policies).toEqual(['claims']);
     expect((await e.decide(credential(undefined, agent('a1', { repository: 'evil/web', run: 42, groups: ['ops', 'dev'] })))).allow).toBe(false);
   });
 
