@@ -12,6 +12,7 @@ export type AuditEventType =
   | 'lease.revoked'
   | 'lease.expired'
   | 'lease.revoke_failed'
+  | 'revocation.warning'
   | 'webhook.received'
   | 'approval.requested'
   | 'approval.approved'

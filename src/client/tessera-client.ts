@@ -72,7 +72,16 @@ export class TesseraClient {
   constructor(private readonly opts: TesseraClientOptions) {}
 
   /** Declare a task: what the agent is about to do and what it will need. */
-  declareTask(input: { intent: string; scopes: ScopeInput[]; ttl_seconds?: number; parent_task_id?: string; labels?: Record<string, string> }): Promise<TaskInfo> {
+  declareTask(input: {
+    intent: string;
+    scopes: ScopeInput[];
+    ttl_seconds?: number;
+    /** Declare a sub-task of one of this agent's tasks... */
+    parent_task_id?: string;
+    /** ...handed to another agent, which then owns it (delegation). */
+    delegate_to?: { issuer: string; subject: string };
+    labels?: Record<string, string>;
+  }): Promise<TaskInfo> {
     return this.call('POST', '/v1/tasks', input);
   }
 

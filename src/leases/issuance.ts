@@ -104,14 +104,16 @@ export class IssuanceService {
     try {
       const checked = await this.check(identity, taskId, req);
       backendName = this.cfg.profiles[checked.profile]!.backend;
-      const decision = await this.decide(identity, checked, ctx);
+      const decision = await this.evaluate(identity, checked, ctx);
+      if (!decision.allow || decision.requireApproval) await this.auditDecision(checked, decision, ctx);
       if (decision.requireApproval) {
         if (!this.approvals) throw Errors.policyDenied('This profile requires a human approval, and approvals are not enabled', { code_hint: 'approval_required' });
         const body = await this.approvals.request(identity, checked, decision, ctx);
         this.observe(started, backendName, 'pending');
         return { status: 202, body };
       }
-      const body = await this.mint(identity, checked, ctx, decision.policies);
+      // The decision's audit record is written alongside the lease; both must exist before the mint.
+      const body = await this.mint(identity, checked, ctx, decision.policies, undefined, () => this.auditDecision(checked, decision, ctx));
       this.observe(started, backendName, 'issued');
       return { status: 201, body };
     } catch (err) {
@@ -139,6 +141,13 @@ export class IssuanceService {
 
   /** Run the policy and durably audit the decision. A policy error or an audit failure denies. */
   async decide(identity: Identity, c: CheckedRequest, ctx: RequestContext, approved = false): Promise<PolicyDecision> {
+    const decision = await this.evaluate(identity, c, ctx, approved);
+    await this.auditDecision(c, decision, ctx);
+    return decision;
+  }
+
+  /** Run the policy. An evaluation error is a deny (fail closed). */
+  private async evaluate(identity: Identity, c: CheckedRequest, ctx: RequestContext, approved = false): Promise<PolicyDecision> {
     let decision: PolicyDecision;
     try {
       decision = await this.policy.decide({
@@ -156,6 +165,11 @@ export class IssuanceService {
       decision = { allow: false, reasons: ['policy evaluation error'], policies: [] };
     }
     this.metrics.decisions.labels(decision.allow ? 'allow' : 'deny', decision.allow ? 'ok' : 'policy_denied').inc();
+    return decision;
+  }
+
+  /** Durably record a decision; throws audit_unavailable when it cannot, and policy_denied for a deny. */
+  private async auditDecision(c: CheckedRequest, decision: PolicyDecision, ctx: RequestContext): Promise<void> {
     await this.audit.record({
       type: 'decision',
       outcome: decision.allow ? 'allow' : 'deny',
@@ -169,14 +183,21 @@ export class IssuanceService {
       detail: { policies: decision.policies, ttl_seconds: c.ttlSeconds, require_approval: Boolean(decision.requireApproval), request_reason: c.reason },
     });
     if (!decision.allow) throw Errors.policyDenied('The policy does not allow this credential request', { policies: decision.policies });
-    return decision;
   }
 
   /**
    * Write the lease and its revocation job, then mint. Nothing is minted before both exist.
    * WARNING: the returned body holds the credential; it must go to the agent and nowhere else.
    */
-  async mint(identity: Identity, c: CheckedRequest, ctx: RequestContext, policies: string[], auditDetail?: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async mint(
+    identity: Identity,
+    c: CheckedRequest,
+    ctx: RequestContext,
+    policies: string[],
+    auditDetail?: Record<string, unknown>,
+    /** Durable work that must also succeed before minting (the decision's audit record), run alongside. */
+    beforeMint?: () => Promise<void>,
+  ): Promise<Record<string, unknown>> {
     const profile = this.cfg.profiles[c.profile]!;
     const backend = this.backends.get(profile.backend);
     const now = this.clock.now();
@@ -200,8 +221,7 @@ export class IssuanceService {
       attempts: 0,
       lastError: null,
     };
-    if (!(await this.leases.create(lease))) throw Errors.taskClosed('closing');
-    await this.queue.scheduleLease(lease);
+    await this.prepare(lease, beforeMint);
 
     let minted: MintResult;
     try {
@@ -236,30 +256,9 @@ export class IssuanceService {
     const expiresAt = issuedAt + minted.ttlSeconds * 1000;
     const revokeAt = Math.min(expiresAt, c.task.expiresAt);
     const credentialSha256 = sha256Hex(minted.secretForHash);
-    const activated = await this.leases.transition(lease, ['pending'], 'active', issuedAt, {
-      issued_at: String(issuedAt),
-      expires_at: String(expiresAt),
-      revoke_at: String(revokeAt),
-      revocation: minted.revocation,
-      revocation_data: JSON.stringify(minted.revocationData),
-      credential_sha256: credentialSha256,
-    });
-    if (!activated.changed && activated.previous !== 'active') {
-      // The mint outlasted server.worker.pending_grace_seconds and the lease was revoked as an interrupted
-      // mint: record what revocation needs (reopening the lease if closed) and revoke the credential for real.
-      const late = { id: lease.id, taskId: lease.taskId, revokeAt };
-      await this.leases.recordLateMint(late, { revocation: minted.revocation, revocation_data: JSON.stringify(minted.revocationData), credential_sha256: credentialSha256, revoke_requested_at: String(this.clock.now()) });
-      await this.queue.revokeLeaseNow(late).catch((e: unknown) => this.log.error({ err: e, lease_id: lease.id }, 'could not hurry revocation'));
-      throw Errors.backendUnavailable(backend.name, new Error(`mint of lease ${lease.id} finished after it was given up; revoked`));
-    }
-    const finalLease = { ...lease, revocationData: minted.revocationData, revocation: minted.revocation, expiresAt, revokeAt };
-    if (revokeAt !== lease.revokeAt) {
-      await this.leases.reindex(lease.id, revokeAt);
-      await this.queue.rescheduleLease(finalLease);
-    }
-    try {
-      if (!activated.changed || activated.taskStatus !== 'active') throw Errors.taskClosed(activated.taskStatus ?? 'closed');
-      await this.audit.record({
+    // The credential exists now: record that fact while the lease is activated (one round trip each, in parallel).
+    const mintedAudit = this.audit
+      .record({
         type: 'credential.minted',
         outcome: 'success',
         request_id: ctx.requestId,
@@ -271,7 +270,35 @@ export class IssuanceService {
         resources: c.resources,
         credential_sha256: credentialSha256,
         detail: { backend: backend.name, ttl_seconds: minted.ttlSeconds, expires_at: iso(expiresAt), revocation: minted.revocation, policies, ...auditDetail, ...(c.task.act ? { principal: c.task.principal, act: c.task.act } : {}) },
-      });
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    const activated = await this.leases.transition(lease, ['pending'], 'active', issuedAt, {
+      issued_at: String(issuedAt),
+      expires_at: String(expiresAt),
+      revoke_at: String(revokeAt),
+      revocation: minted.revocation,
+      revocation_data: JSON.stringify(minted.revocationData),
+      credential_sha256: credentialSha256,
+    });
+    if (!activated.changed && activated.previous !== 'active') {
+      // The mint outlasted server.worker.pending_grace_seconds and the lease was revoked as an interrupted
+      // mint: record what revocation needs (reopening the lease if closed) and revoke the credential for real.
+      await mintedAudit;
+      const late = { id: lease.id, taskId: lease.taskId, revokeAt };
+      await this.leases.recordLateMint(late, { revocation: minted.revocation, revocation_data: JSON.stringify(minted.revocationData), credential_sha256: credentialSha256, revoke_requested_at: String(this.clock.now()) });
+      await this.queue.revokeLeaseNow(late).catch((e: unknown) => this.log.error({ err: e, lease_id: lease.id }, 'could not hurry revocation'));
+      throw Errors.backendUnavailable(backend.name, new Error(`mint of lease ${lease.id} finished after it was given up; revoked`));
+    }
+    const finalLease = { ...lease, revocationData: minted.revocationData, revocation: minted.revocation, expiresAt, revokeAt };
+    const moved = revokeAt !== lease.revokeAt ? Promise.all([this.leases.reindex(lease.id, revokeAt), this.queue.rescheduleLease(finalLease)]) : null;
+    try {
+      const auditError = await mintedAudit;
+      await moved;
+      if (!activated.changed || activated.taskStatus !== 'active') throw Errors.taskClosed(activated.taskStatus ?? 'closed');
+      if (auditError) throw auditError;
     } catch (err) {
       // Fail closed: the task closed under us or the mint cannot be audited; the credential must die now.
       await this.leases.update(lease, { revoke_requested_at: String(this.clock.now()) });
@@ -293,6 +320,24 @@ export class IssuanceService {
       ...(minted.warnings?.length ? { warnings: minted.warnings } : {}),
       credential: minted.credential,
     };
+  }
+
+  /**
+   * Write the `pending` lease and its revocation job, and run `beforeMint` (the decision's audit record),
+   * concurrently. Minting may start only when all three succeeded; otherwise the lease is closed and
+   * the first failure thrown (task closed, store or audit unavailable).
+   */
+  private async prepare(lease: Lease, beforeMint?: () => Promise<void>): Promise<void> {
+    const [created, scheduled, before] = await Promise.allSettled([this.leases.create(lease), this.queue.scheduleLease(lease), beforeMint?.()]);
+    const failure = [created, scheduled, before].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const closed = created.status === 'fulfilled' && !created.value;
+    if (!failure && !closed) return;
+    if (created.status === 'fulfilled' && created.value) await this.leases.discard(lease, this.clock.now()).catch(() => undefined);
+    if (scheduled.status === 'fulfilled') await this.queue.queue.remove(lease.id).catch(() => undefined);
+    // A decision that could not be audited wins over other reasons: that is the fail-closed guarantee.
+    if (before.status === 'rejected') throw before.reason;
+    if (failure) throw failure.reason;
+    throw Errors.taskClosed('closing');
   }
 
   private observe(started: bigint, backend: string, outcome: string): void {

@@ -53,6 +53,18 @@ end
 return {0, cur}
 `;
 
+// Take back a lease that was never minted (still `pending`): it disappears from its task, atomically.
+const DISCARD = `
+if redis.call('HGET', KEYS[2], 'status') ~= 'pending' then return 0 end
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+local open = redis.call('HINCRBY', KEYS[1], 'open_leases', -1)
+if open <= 0 and redis.call('HGET', KEYS[1], 'status') == 'completing' then
+  redis.call('HSET', KEYS[1], 'status', 'completed', 'completed_at', ARGV[2])
+end
+return 1
+`;
+
 /** Result of a status compare-and-set. */
 export interface TransitionResult {
   /** False when the lease was not in one of the expected states (or does not exist). */
@@ -100,6 +112,17 @@ export class LeaseStore {
     // The task closed first: undo the index entries written alongside.
     await this.redis.pipeline().del(this.keys.leaseTask(lease.id)).zrem(this.keys.openLeases(), lease.id).zrem(this.idx.pendingLeases(), lease.id).exec();
     return false;
+  }
+
+  /**
+   * Remove a lease that was written but never minted (its preconditions failed). Only a `pending` lease
+   * is removed; returns false otherwise.
+   */
+  async discard(lease: Pick<Lease, 'id' | 'taskId'>, now: number): Promise<boolean> {
+    const r = await this.redis.eval(DISCARD, 3, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), this.keys.taskLeases(lease.taskId), lease.id, String(now));
+    if (r !== 1) return false;
+    await this.redis.pipeline().del(this.keys.leaseTask(lease.id)).zrem(this.keys.openLeases(), lease.id).zrem(this.idx.pendingLeases(), lease.id).exec();
+    return true;
   }
 
   /** Remove a lease id from the open and pending indexes (terminal lease, or a write-ahead entry without a lease). */

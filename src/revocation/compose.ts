@@ -77,6 +77,7 @@ export function createRevocation(c: RevocationContext): Revocation {
         backends: c.backends,
         metrics: c.metrics,
         notices: new RevocationNotices(c.leases, c.audit, alerts, metrics),
+        audit: c.audit,
         policy: retryPolicyOf(w),
         pendingGraceMs: w.pending_grace_seconds * 1000,
         clock: c.clock,

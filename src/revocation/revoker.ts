@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from 'pino';
 import { RevokeError } from '../backends/backend.js';
 import type { BackendRegistry } from '../backends/registry.js';
@@ -30,6 +31,8 @@ export interface RevokerDeps {
   backends: BackendRegistry;
   metrics: Metrics;
   notices: RevocationNotices;
+  /** For backend warnings about a revocation (e.g. a wider cut-off than asked). */
+  audit: AuditLog;
   policy: RetryPolicy;
   /** A lease `pending` longer than this is an interrupted mint: it is revoked like any other. */
   pendingGraceMs: number;
@@ -77,13 +80,27 @@ export class Revoker {
     const dataUsed = JSON.stringify(lease.revocationData);
     try {
       if (lease.revocation !== 'expiry-only') {
-        await this.d.backends.get(lease.backend).revoke({
+        const report = await this.d.backends.get(lease.backend).revoke({
           leaseId: lease.id,
           taskId: lease.taskId,
           profileName: lease.profile,
           revocationData: lease.revocationData,
           credentialExpiresAt: lease.expiresAt,
         });
+        // E.g. STS fell back to a role-wide cut-off: wider than asked, so it goes on the record.
+        if (report?.warnings?.length) {
+          await this.d.audit.recordBestEffort({
+            type: 'revocation.warning',
+            outcome: 'info',
+            actor: 'revocation-worker',
+            agent: lease.agent,
+            task_id: lease.taskId,
+            profile: lease.profile,
+            lease_id: lease.id,
+            reason: report.warnings.join('; ').slice(0, 500),
+            detail: { backend: lease.backend, ...(report.detail ? { backend_detail: report.detail } : {}) },
+          });
+        }
       }
     } catch (err) {
       return this.failed(lease, err, now);

@@ -65,6 +65,10 @@ describe('aws-sts deny-policy cut-off over HTTP', () => {
     await deniedWithin(() => whoAmI(bystander), 500);
     expect(st.logs.some((l) => l.role_arn === `arn:aws:iam::${ACCOUNT}:role/agent-wide` && /EVERY session of the role/.test(String(l.msg)))).toBe(true);
     for (const t of ending) expect((await agent.waitForTask(t.task_id, ['completed'], 5000)).leases?.[0]?.status).toBe('revoked');
+    // ...and the audit trail of at least one ending task records the wider cut-off.
+    const warned = await Promise.all(ending.map(async (t) => (await agent.taskAudit(t.task_id)).filter((e) => e.type === 'revocation.warning')));
+    expect(warned.flat().length).toBeGreaterThanOrEqual(1);
+    expect(String(warned.flat()[0]?.reason)).toMatch(/TokenIssueTime|every session|EVERY session/i);
 
     const cutoff = /"aws:TokenIssueTime":"([^"]+)"/.exec(doc)![1]!;
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(cutoff) - st.clock.now() + 50)));
