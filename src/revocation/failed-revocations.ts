@@ -1,3 +1,4 @@
+import { leaseAuditFields } from '../leases/lease-audit.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { Errors } from '../errors/codes.js';
 import type { LeaseStore } from '../leases/lease-store.js';
@@ -43,10 +44,7 @@ export class FailedRevocations {
       outcome: 'info',
       request_id: requestId,
       actor: by(admin),
-      agent: lease.agent,
-      task_id: lease.taskId,
-      profile: lease.profile,
-      lease_id: lease.id,
+      ...leaseAuditFields(lease),
       reason: 'admin_retry',
       detail: { attempts: lease.attempts, last_error: lease.lastError },
     });
@@ -80,10 +78,7 @@ export class FailedRevocations {
       outcome: 'success',
       request_id: requestId,
       actor: by(admin),
-      agent: lease.agent,
-      task_id: lease.taskId,
-      profile: lease.profile,
-      lease_id: lease.id,
+      ...leaseAuditFields(lease),
       credential_sha256: lease.credentialSha256 || undefined,
       reason: 'resolved_by_admin',
       detail: { note, previous_status: lease.status, attempts: lease.attempts, last_error: lease.lastError, backend: lease.backend },

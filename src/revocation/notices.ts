@@ -1,3 +1,4 @@
+import { leaseAuditFields } from '../leases/lease-audit.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { Lease } from '../leases/lease.js';
@@ -70,7 +71,7 @@ export class RevocationNotices {
 }
 
 function about(l: Lease) {
-  return { actor: 'revocation-worker', agent: l.agent, task_id: l.taskId, profile: l.profile, lease_id: l.id };
+  return { actor: 'revocation-worker', ...leaseAuditFields(l) };
 }
 
 function ts(v: number | null | undefined): string | null {

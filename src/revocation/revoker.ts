@@ -1,3 +1,4 @@
+import { leaseAuditFields } from '../leases/lease-audit.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from 'pino';
 import { RevokeError } from '../backends/backend.js';
@@ -93,10 +94,7 @@ export class Revoker {
             type: 'revocation.warning',
             outcome: 'info',
             actor: 'revocation-worker',
-            agent: lease.agent,
-            task_id: lease.taskId,
-            profile: lease.profile,
-            lease_id: lease.id,
+            ...leaseAuditFields(lease),
             reason: report.warnings.join('; ').slice(0, 500),
             detail: { backend: lease.backend, ...(report.detail ? { backend_detail: report.detail } : {}) },
           });
