@@ -143,7 +143,8 @@ export class Sweeper {
     const ids = await this.d.tasks.closingDue(now, 200);
     await inBatches(ids, async (id) => {
       const task = await this.d.tasks.get(id);
-      if (!task) return this.d.tasks.closingDone(id);
+      // No task, or one still active (a write-ahead entry whose close never happened): nothing to tear down.
+      if (!task || task.status === 'active') return this.d.tasks.closingDone(id);
       const open = (await this.d.leases.listByTask(id)).filter((l) => !TERMINAL_LEASE_STATUSES.includes(l.status));
       const children = await Promise.all((await this.d.tasks.children(id)).map((c) => this.d.tasks.get(c)));
       if (children.some((c) => c?.status === 'active') || open.some((l) => l.revokeRequestedAt === null)) {

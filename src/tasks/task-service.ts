@@ -146,7 +146,12 @@ export class TaskService {
   async complete(task: Task, outcome: string, actor: { requestId: string; by: string }): Promise<Task['status']> {
     const now = this.clock.now();
     const res = await this.store.close(task.id, 'completing', now, outcome);
-    if (!res.changed) return res.status ?? task.status;
+    if (!res.changed) {
+      // Already closing: make sure its teardown is queued (the process that closed it may have died
+      // before queueing it). Idempotent: leases already final are skipped.
+      if (res.status === 'completing' || res.status === 'expired') await this.queue.closeTask(task.id, res.status === 'expired' ? 'expired' : 'completed');
+      return res.status ?? task.status;
+    }
     await this.audit.recordBestEffort({
       type: 'task.completing',
       outcome: 'info',

@@ -74,13 +74,20 @@ export class TaskStore {
    * or to `expired`. Returns the status after the call and whether this call changed it.
    */
   async close(taskId: string, target: 'completing' | 'expired', now: number, outcome: string): Promise<{ changed: boolean; status: TaskStatus | null }> {
-    const r = (await this.redis.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome)) as [number, string];
-    if (r[0] === -1) return { changed: false, status: null };
-    const m = this.redis.multi();
-    m.zrem(this.keys.openTasks(), taskId);
-    // The sweeper checks later that the teardown really happened (leases revoked, children closed).
-    if (r[0] === 1) m.zadd(this.idx.closingTasks(), now + CLOSING_FIRST_CHECK_MS, taskId);
-    await m.exec().then(assertExec);
+    // Write-ahead: the sweeper's check that the teardown really happens (leases revoked, children
+    // closed) is registered in the same round trip, before the status changes, so a process killed
+    // right after closing the task cannot leave it closed with nobody to tear it down.
+    const p = this.redis.pipeline();
+    p.zadd(this.idx.closingTasks(), 'NX', now + CLOSING_FIRST_CHECK_MS, taskId);
+    p.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome);
+    const res = (await p.exec()) ?? [];
+    for (const [err] of res) if (err) throw err;
+    const r = res[1]![1] as [number, string];
+    if (r[0] === -1) {
+      await this.redis.zrem(this.idx.closingTasks(), taskId);
+      return { changed: false, status: null };
+    }
+    await this.redis.zrem(this.keys.openTasks(), taskId);
     return { changed: r[0] === 1, status: r[1] as TaskStatus };
   }
 

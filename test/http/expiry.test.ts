@@ -63,4 +63,21 @@ describe('expiry-driven revocation', () => {
     expect(events.filter((e) => e.type === 'lease.revoked').every((e) => e.reason === 'early')).toBe(true);
     expect(events.at(-1)?.type).toBe('task.completed');
   });
+
+  it('a repeated completion re-queues the teardown of a task whose closing process died before queueing it', async () => {
+    const agent = s.agent('orphaned-close');
+    const task = await agent.declareTask({ intent: 'closer dies', scopes: [{ profile: 'ticket-read' }], ttl_seconds: 600 });
+    const g = await agent.getCredential(task.task_id, { profile: 'ticket-read' });
+    // What a process killed right after closing the task leaves behind: status completing, no close job,
+    // and (for this test) no sweeper entry either.
+    const { taskStore } = s.tessera.deps;
+    expect((await taskStore.close(task.task_id, 'completing', Date.now(), 'succeeded')).status).toBe('completing');
+    await s.tessera.redis.zrem(`${s.cfg.redis.key_prefix}:tasks:closing`, task.task_id);
+    expect((await agent.introspect(g.credential.token as string)).active).toBe(true);
+
+    expect((await agent.completeTask(task.task_id)).status).toBe('completing');
+    const done = await agent.waitForTask(task.task_id, ['completed'], 5000);
+    expect(done.leases?.[0]?.status).toBe('revoked');
+    expect((await agent.introspect(g.credential.token as string)).active).toBe(false);
+  });
 });
