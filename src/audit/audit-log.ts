@@ -56,6 +56,12 @@ export class AuditLog {
     return parse(await this.redis.xrange(this.keys.taskAudit(taskId), '-', '+', 'COUNT', limit));
   }
 
+  /** Whether the task's trail already holds an event of this type about this lease (among its latest `window`). */
+  async hasLeaseEvent(taskId: string, leaseId: string, type: AuditEvent['type'], window = 500): Promise<boolean> {
+    const rows = await this.redis.xrevrange(this.keys.taskAudit(taskId), '+', '-', 'COUNT', window);
+    return parse(rows).some((e) => e.lease_id === leaseId && e.type === type);
+  }
+
   /** The latest global events, oldest first. */
   async recent(limit = 200): Promise<StoredAuditEvent[]> {
     const rows = await this.redis.xrevrange(this.keys.audit(), '+', '-', 'COUNT', limit);

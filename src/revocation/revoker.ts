@@ -61,7 +61,7 @@ export class Revoker {
     const lease = await leases.getInTask(taskId, leaseId);
     if (!lease) return 'missing';
     // A previous run changed the lease but died before writing what that change owes.
-    if (lease.pendingNotice) await this.d.notices.flush(lease);
+    if (lease.pendingNotice) await this.d.notices.flush(lease, { recovering: true });
     if (TERMINAL_LEASE_STATUSES.includes(lease.status)) return 'already-final';
     const now = clock.now();
     const interrupted = lease.status === 'pending';

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startStack, type Stack } from '../support/stack.js';
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack();
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('revocation notices after a crash', () => {
+  it('a notice left pending by a worker that died after writing its audit event is not written twice', async () => {
+    const agent = s.agent('notice-agent');
+    const task = await agent.declareTask({ intent: 'notices', scopes: [{ profile: 'ticket-read' }] });
+    const g = await agent.getCredential(task.task_id, { profile: 'ticket-read' });
+    await agent.completeTask(task.task_id);
+    await agent.waitForTask(task.task_id, ['completed']);
+    const count = async () => (await agent.taskAudit(task.task_id)).filter((e) => e.type === 'lease.revoked' && e.lease_id === g.lease_id).length;
+    expect(await count()).toBe(1);
+
+    // What a worker SIGKILLed between writing the audit event and clearing its marker leaves behind.
+    const { leases, queue } = s.tessera.deps;
+    const lease = (await leases.get(g.lease_id))!;
+    await leases.update(lease, { pending_notice: 'revoked' });
+    await queue.revokeLeaseNow(lease);
+    await eventually(async () => !(await leases.get(g.lease_id))!.pendingNotice, 5000);
+    expect(await count()).toBe(1);
+  });
+
+  it('a notice whose audit event was never written is written on the next run', async () => {
+    const agent = s.agent('notice-agent-2');
+    const task = await agent.declareTask({ intent: 'notices 2', scopes: [{ profile: 'ticket-read' }] });
+    const g = await agent.getCredential(task.task_id, { profile: 'ticket-read' });
+    await agent.completeTask(task.task_id);
+    await agent.waitForTask(task.task_id, ['completed']);
+    const { leases, queue, redis } = { ...s.tessera.deps, redis: s.tessera.redis };
+    // Remove the audit event, as if the worker died before writing it, and leave the marker set.
+    const key = `${s.cfg.redis.key_prefix}:task:{${task.task_id}}:audit`;
+    for (const [id, fields] of await redis.xrange(key, '-', '+')) {
+      const e = JSON.parse(fields[1]!) as { type: string; lease_id?: string };
+      if (e.type === 'lease.revoked' && e.lease_id === g.lease_id) await redis.xdel(key, id);
+    }
+    const lease = (await leases.get(g.lease_id))!;
+    await leases.update(lease, { pending_notice: 'revoked' });
+    await queue.revokeLeaseNow(lease);
+    await eventually(async () => !(await leases.get(g.lease_id))!.pendingNotice, 5000);
+    const events = (await agent.taskAudit(task.task_id)).filter((e) => e.type === 'lease.revoked' && e.lease_id === g.lease_id);
+    expect(events).toHaveLength(1);
+  });
+});
