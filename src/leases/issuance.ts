@@ -333,7 +333,7 @@ export class IssuanceService {
     const closed = created.status === 'fulfilled' && !created.value;
     if (!failure && !closed) return;
     if (created.status === 'fulfilled' && created.value) await this.leases.discard(lease, this.clock.now()).catch(() => undefined);
-    if (scheduled.status === 'fulfilled') await this.queue.queue.remove(lease.id).catch(() => undefined);
+    if (scheduled.status === 'fulfilled') await this.queue.cancelLeaseJob(lease.id).catch(() => undefined);
     // A decision that could not be audited wins over other reasons: that is the fail-closed guarantee.
     if (before.status === 'rejected') throw before.reason;
     if (failure) throw failure.reason;

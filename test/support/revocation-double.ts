@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { closeNow, listenOnLoopback } from './loopback.js';
 
 /** One credential the double issued, with what happened to it. */
 export interface DoubleCredential {
@@ -45,7 +45,6 @@ export interface RevocationDouble {
 /** Start the double on a free loopback port. */
 export async function startRevocationDouble(): Promise<RevocationDouble> {
   const credentials = new Map<string, DoubleCredential>();
-  const sockets = new Set<Socket>();
   let failStatus: number | null = null;
   let delayMs = 0;
   let hang = false;
@@ -98,32 +97,20 @@ export async function startRevocationDouble(): Promise<RevocationDouble> {
       handler(req, res).catch(() => res.destroy());
     });
     s.keepAliveTimeout = 1000;
-    s.on('connection', (sock) => {
-      sockets.add(sock);
-      sock.on('close', () => sockets.delete(sock));
-    });
     return s;
   }
-  const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-    });
-  const port = await listen(0);
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     credentials,
     async down() {
-      const s = server;
-      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-      for (const sock of sockets) sock.destroy();
-      await closed;
+      await closeNow(server);
     },
     async up() {
       server = makeServer();
-      await listen(port);
+      await listenOnLoopback(server, port);
     },
     failRevokes: (status) => void (failStatus = status),
     revokeDelay: (ms) => void (delayMs = ms),
@@ -132,9 +119,7 @@ export async function startRevocationDouble(): Promise<RevocationDouble> {
     onRevoke: (fn) => void listeners.push(fn),
     live: (now = Date.now()) => [...credentials.values()].filter((c) => c.revokedAt === null && c.expiresAt > now),
     async close() {
-      const s = server;
-      for (const sock of sockets) sock.destroy();
-      await new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()));
+      await closeNow(server);
     },
   };
 }

@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { authenticate, claimedAccessKeyId } from './authenticate.js';
 import { accessDenied, AwsError, internalFailure, serviceUnavailable, throttling } from './errors.js';
 import { parsePolicy } from './policy-document.js';
@@ -18,6 +17,7 @@ import { findRoute, VERSIONS, type Route } from './routes.js';
 import type { RawRequest } from './sigv4.js';
 import type { DoubleState, SessionRecord } from './state.js';
 import { renderError, renderResult } from './xml.js';
+import { closeNow, listenOnLoopback } from '../../support/loopback.js';
 
 export type FaultMode = 'none' | 'unavailable' | 'throttle' | 'refuse';
 
@@ -42,15 +42,7 @@ export class QueryServer {
   }
 
   async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
+    this.port = await listenOnLoopback(this.server, port);
     this.listening = true;
   }
 
@@ -71,10 +63,7 @@ export class QueryServer {
   async stop(): Promise<void> {
     if (!this.listening) return;
     this.listening = false;
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeNow(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

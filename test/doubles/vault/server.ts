@@ -22,6 +22,7 @@ import { header, sendJson } from './http.js';
 import { parseListRequest, writeRawResponse } from './list-verb.js';
 import { normalizeNamespace } from './namespaces.js';
 import type { Router } from './router.js';
+import { closeNow, listenOnLoopback } from '../../support/loopback.js';
 
 export type Fault = 'none' | 'unavailable' | 'hang' | 'refuse';
 
@@ -82,16 +83,7 @@ export class DoubleServer {
   }
 
   async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
-    const addr = this.server.address();
-    if (addr && typeof addr === 'object') this.port = addr.port;
+    this.port = await listenOnLoopback(this.server, port);
   }
 
   async setFault(mode: Fault): Promise<void> {
@@ -113,9 +105,7 @@ export class DoubleServer {
   }
 
   private async stopListening(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeNow(this.server);
   }
 
   private accept(ex: Exchange): void {
