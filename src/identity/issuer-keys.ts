@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JWTHeaderParameters, type RemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, errors, jwksCache, type CryptoKey, type ExportedJWKSCache, type FlattenedJWSInput, type JWTHeaderParameters, type RemoteJWKSet } from 'jose';
 import type { IssuerConfig } from '../config/schema.js';
 import { Errors } from '../errors/codes.js';
 import { TesseraError } from '../errors/tessera-error.js';
@@ -26,6 +26,10 @@ export class IssuerKeys {
   readonly #config: IssuerConfig;
   readonly #opts: KeyFetchOptions;
   #remote: Promise<RemoteJWKSet> | undefined;
+  /** The resolved key set, once there is one (for `version`). */
+  #resolved: RemoteJWKSet | undefined;
+  /** jose writes the time of each successful JWKS fetch here (its documented `jwksCache` hook). */
+  readonly #fetched: Partial<ExportedJWKSCache> = {};
 
   constructor(config: IssuerConfig, opts: KeyFetchOptions) {
     this.#config = config;
@@ -45,6 +49,15 @@ export class IssuerKeys {
       throw Errors.jwksUnavailable(err);
     }
   };
+
+  /**
+   * Identifies the key set in force: the time of its fetch while it is within cacheMaxAge, else
+   * undefined (the next verification refetches it). Two equal versions mean the very same keys.
+   */
+  version(): number | undefined {
+    const r = this.#resolved;
+    return r?.fresh && typeof this.#fetched.uat === 'number' ? this.#fetched.uat : undefined;
+  }
 
   #remoteSet(): Promise<RemoteJWKSet> {
     if (this.#remote === undefined) {
@@ -66,10 +79,13 @@ export class IssuerKeys {
     } catch (err) {
       throw err instanceof TesseraError ? err : Errors.jwksUnavailable(err);
     }
-    return createRemoteJWKSet(url, {
+    const remote = createRemoteJWKSet(url, {
       timeoutDuration: this.#opts.fetchTimeoutMs,
       cooldownDuration: this.#opts.cooldownMs,
       cacheMaxAge: this.#opts.cacheMaxAgeMs,
+      [jwksCache]: this.#fetched as ExportedJWKSCache,
     });
+    this.#resolved = remote;
+    return remote;
   }
 }

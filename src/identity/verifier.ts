@@ -9,6 +9,7 @@ import { IssuerKeys } from './issuer-keys.js';
 import { fromJoseError } from './jose-errors.js';
 import { checkTokenTimes } from './token-times.js';
 import { decodeUnverified } from './unverified.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface WorkloadVerifierOptions {
   /** Source of "now" for exp/nbf/iat checks (not for JWKS cache timing, which jose keeps). */
@@ -19,6 +20,8 @@ export interface WorkloadVerifierOptions {
   cooldownMs?: number;
   /** How long fetched keys are used before a refetch (default 10 min). */
   cacheMaxAgeMs?: number;
+  /** How many verified tokens to remember (default 10,000; 0 verifies every token in full). */
+  verifiedCacheSize?: number;
 }
 
 interface TrustedIssuer {
@@ -43,9 +46,14 @@ const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'sub'];
 export class WorkloadVerifier {
   readonly #issuers = new Map<string, TrustedIssuer>();
   readonly #clock: Clock;
+  readonly #verified: VerifiedTokens | undefined;
+  readonly #keysOf = (issuer: string): number | undefined => this.#issuers.get(issuer)?.keys.version();
+  readonly #toleranceOf = (issuer: string): number => this.#issuers.get(issuer)?.config.clock_tolerance_seconds ?? 0;
 
   constructor(issuers: IssuerConfig[], opts: WorkloadVerifierOptions = {}) {
     this.#clock = opts.clock ?? systemClock;
+    const cacheSize = opts.verifiedCacheSize ?? 10_000;
+    this.#verified = cacheSize > 0 ? new VerifiedTokens(cacheSize) : undefined;
     const fetchOpts = {
       fetchTimeoutMs: opts.fetchTimeoutMs ?? 5_000,
       cooldownMs: opts.cooldownMs ?? 30_000,
@@ -65,8 +73,26 @@ export class WorkloadVerifier {
     }
   }
 
-  /** Verify a workload token and return its identity, or throw a TesseraError. */
+  /**
+   * Verify a workload token and return its identity, or throw a TesseraError. A token this verifier
+   * accepted before, under the same issuer keys and still within its times, is answered from memory
+   * (see VerifiedTokens); anything else takes the full path.
+   */
   async verify(token: string): Promise<Identity> {
+    if (!this.#verified) return this.#verifyFully(token);
+    const key = VerifiedTokens.key(token);
+    const hit = this.#verified.get(key, Math.floor(this.#clock.now() / 1000), this.#keysOf, this.#toleranceOf);
+    if (hit) return hit;
+    const issuer = decodeUnverified(token).issuer;
+    const before = this.#keysOf(issuer);
+    const identity = await this.#verifyFully(token);
+    // Remember it only when no refetch happened meanwhile, or it would count for keys it was not checked against.
+    const after = this.#keysOf(identity.issuer);
+    if (before === undefined || before === after) this.#verified.set(key, identity, after);
+    return identity;
+  }
+
+  async #verifyFully(token: string): Promise<Identity> {
     const unverified = decodeUnverified(token);
     const issuer = this.#issuers.get(unverified.issuer);
     if (issuer === undefined) throw Errors.issuerUntrusted();
@@ -81,7 +107,8 @@ export class WorkloadVerifier {
     const claims: Record<string, unknown> = { ...payload };
     const violated = issuer.rules.firstViolation(claims);
     if (violated !== undefined) throw Errors.tokenClaimsRejected(violated);
-    return { issuer: issuer.config.issuer, subject: payload.sub, claims };
+    // Frozen: a remembered identity is handed to every later request with the same token.
+    return Object.freeze({ issuer: issuer.config.issuer, subject: payload.sub, claims: Object.freeze(claims) });
   }
 
   /** Signature plus jose's claim checks (required claims, iss, aud, exp, nbf). */

@@ -25,6 +25,23 @@ import type { LeaseStore } from './lease-store.js';
 /** Refusal codes audited as `decision` denials (policy denials are audited where they are decided). */
 const REFUSALS = new Set(['task_not_owner', 'task_closed', 'scope_not_declared', 'profile_unknown', 'agent_blocked']);
 
+/**
+ * How much later than the scheduled revocation the backend's own expiry may fall and still keep the
+ * schedule: the mint's own duration pushes it a little past `request time + TTL`.
+ */
+export const RESCHEDULE_SLACK_MS = 1000;
+
+/**
+ * When to revoke a freshly minted credential. The revocation job was scheduled before the mint, at
+ * `scheduled` (request time + TTL). A backend expiry `wanted` only slightly later than that (by the mint's
+ * duration) keeps the schedule: revoking up to RESCHEDULE_SLACK_MS before the backend would expire it is
+ * safe, and it saves moving the job (three Redis round trips) on every issue. An earlier expiry, or one
+ * later by more than the slack (a slow mint), moves the job.
+ */
+export function keepScheduled(scheduled: number, wanted: number): number {
+  return wanted > scheduled && wanted - scheduled <= RESCHEDULE_SLACK_MS ? scheduled : wanted;
+}
+
 /** A credential request (already schema-validated). */
 export interface CredentialRequest {
   profile: string;
@@ -254,7 +271,7 @@ export class IssuanceService {
 
     const issuedAt = this.clock.now();
     const expiresAt = issuedAt + minted.ttlSeconds * 1000;
-    const revokeAt = Math.min(expiresAt, c.task.expiresAt);
+    const revokeAt = keepScheduled(lease.revokeAt, Math.min(expiresAt, c.task.expiresAt));
     const credentialSha256 = sha256Hex(minted.secretForHash);
     // The credential exists now: record that fact while the lease is activated (one round trip each, in parallel).
     const mintedAudit = this.audit

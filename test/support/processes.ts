@@ -17,13 +17,14 @@ export interface TesseraProcess {
 
 /**
  * Spawn Tessera as a real process (`node --import tsx`, i.e. `tsx` without npx's lookup) running a
- * worker, an API server or both against the given Redis and revocation double.
+ * worker, an API server or both against the given Redis (and revocation double, when given).
  */
 export async function spawnTessera(opts: {
   mode: 'worker' | 'api' | 'both';
   config: Record<string, unknown>;
   redisUrl: string;
-  doubleUrl: string;
+  /** The revocation double for the fault-injecting broker-token backend; without it, the real backends. */
+  doubleUrl?: string;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
 }): Promise<TesseraProcess> {
@@ -34,7 +35,7 @@ export async function spawnTessera(opts: {
       TESSERA_MODE: opts.mode,
       TESSERA_TEST_CONFIG: JSON.stringify(opts.config),
       REDIS_URL: opts.redisUrl,
-      DOUBLE_URL: opts.doubleUrl,
+      ...(opts.doubleUrl ? { DOUBLE_URL: opts.doubleUrl } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

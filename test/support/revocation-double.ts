@@ -31,6 +31,8 @@ export interface RevocationDouble {
   failRevokes(status: number | null): void;
   /** Delay every revocation answer (ms). */
   revokeDelay(ms: number): void;
+  /** Revoke requests from `caller` that arrived and are not answered yet (held by `revokeDelay`). */
+  inFlight(caller: string): number;
   /** Record mints but never answer them (an issuing process that dies mid-mint). */
   hangMints(on: boolean): void;
   /** Record mints at once but answer them only after this delay (a slow backend). */
@@ -47,6 +49,7 @@ export async function startRevocationDouble(): Promise<RevocationDouble> {
   const credentials = new Map<string, DoubleCredential>();
   let failStatus: number | null = null;
   let delayMs = 0;
+  const inFlight = new Map<string, number>();
   let hang = false;
   let mintDelayMs = 0;
   const listeners: Array<(c: DoubleCredential) => void> = [];
@@ -77,10 +80,13 @@ export async function startRevocationDouble(): Promise<RevocationDouble> {
     if (req.method === 'POST' && req.url === '/revoke') {
       const c = credentials.get(String(body.lease_id));
       const arrived = Date.now();
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      const caller = String(req.headers['x-caller'] ?? '');
+      inFlight.set(caller, (inFlight.get(caller) ?? 0) + 1);
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs)).finally(() => inFlight.set(caller, inFlight.get(caller)! - 1));
+      else inFlight.set(caller, inFlight.get(caller)! - 1);
       if (failStatus) return send(failStatus, { error: 'revocation refused by the double' });
       if (c) {
-        c.revokeCalls.push({ at: arrived, caller: String(req.headers['x-caller'] ?? '') });
+        c.revokeCalls.push({ at: arrived, caller });
         if (c.revokedAt === null) {
           c.revokedAt = Date.now();
           for (const fn of listeners) fn(c);
@@ -114,6 +120,7 @@ export async function startRevocationDouble(): Promise<RevocationDouble> {
     },
     failRevokes: (status) => void (failStatus = status),
     revokeDelay: (ms) => void (delayMs = ms),
+    inFlight: (caller) => inFlight.get(caller) ?? 0,
     hangMints: (on) => void (hang = on),
     mintDelay: (ms) => void (mintDelayMs = ms),
     onRevoke: (fn) => void listeners.push(fn),

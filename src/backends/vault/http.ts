@@ -1,6 +1,6 @@
-import { Agent as HttpAgent } from 'node:http';
 import nodeVault from 'node-vault';
 import { VaultCallError } from './errors.js';
+import { VaultTransport } from './transport.js';
 
 /** Vault's JSON response envelope (https://developer.hashicorp.com/vault/api-docs#http-status-codes). */
 export interface VaultEnvelope {
@@ -68,16 +68,13 @@ export interface VaultHttpOptions {
  */
 export class VaultHttp {
   private readonly client: ReturnType<typeof nodeVault>;
-  private readonly httpAgent = new HttpAgent({ keepAlive: true });
+  private readonly transport: VaultTransport;
 
   constructor(private readonly opts: VaultHttpOptions) {
-    const options: nodeVault.VaultOptions & { rpDefaults: { strictSSL: boolean } } = {
-      endpoint: opts.address,
-      apiVersion: 'v1',
-      // Overrides node-vault's `strictSSL: !process.env.VAULT_SKIP_VERIFY`: TLS is always verified.
-      rpDefaults: { strictSSL: true },
-      ...(opts.ca ? { requestOptions: { ca: opts.ca, agentOptions: { keepAlive: true } } } : {}),
-    };
+    this.transport = new VaultTransport({ ca: opts.ca, timeoutMs: opts.timeoutMs });
+    // node-vault's documented `request-promise` hook: its HTTP layer is Tessera's lean transport
+    // (TLS always verified, with the configured CA), so `rpDefaults.strictSSL` and VAULT_SKIP_VERIFY play no part.
+    const options = { endpoint: opts.address, apiVersion: 'v1', 'request-promise': this.transport } as nodeVault.VaultOptions;
     this.client = nodeVault(options);
     const c = this.client as unknown as Record<string, unknown>;
     c['token'] = '';
@@ -98,7 +95,6 @@ export class VaultHttp {
       headers,
       ...(req.body !== undefined ? { json: req.body } : {}),
       timeout: this.opts.timeoutMs,
-      httpAgent: this.httpAgent,
     });
     try {
       const body: unknown = await withDeadline(call, this.opts.timeoutMs + 250);
@@ -118,7 +114,7 @@ export class VaultHttp {
   }
 
   close(): void {
-    this.httpAgent.destroy();
+    this.transport.destroy();
   }
 }
 

@@ -30,11 +30,14 @@ export interface VaultTarget {
   close(): Promise<void>;
 }
 
-/** Open the target for this run. */
-export async function openTarget(): Promise<VaultTarget> {
-  const double = REAL_VAULT ? undefined : await startVaultDouble();
-  const addr = (double?.url ?? process.env.VAULT_ADDR ?? '').replace(/\/+$/, '');
-  const adminToken = double?.rootToken ?? process.env.VAULT_TOKEN ?? '';
+/**
+ * Open the target for this run. `remote` is a Vault double already running in another process
+ * (benchmarks): driven over HTTP like a real Vault, but set up the way the double is.
+ */
+export async function openTarget(remote?: { addr: string; adminToken: string }): Promise<VaultTarget> {
+  const double = REAL_VAULT || remote ? undefined : await startVaultDouble();
+  const addr = (remote?.addr ?? double?.url ?? process.env.VAULT_ADDR ?? '').replace(/\/+$/, '');
+  const adminToken = remote?.adminToken ?? double?.rootToken ?? process.env.VAULT_TOKEN ?? '';
   const api: VaultTarget['api'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     const token = opts.token === undefined ? adminToken : opts.token;
@@ -45,8 +48,8 @@ export async function openTarget(): Promise<VaultTarget> {
     return { status: r.status, body: text === '' ? null : (JSON.parse(text) as Record<string, any>) };
   };
   return {
-    kind: double ? 'double' : 'real',
-    title: double ? 'Vault double' : `real Vault at ${addr}`,
+    kind: double || remote ? 'double' : 'real',
+    title: double ? 'Vault double' : remote ? `Vault double at ${addr}` : `real Vault at ${addr}`,
     addr,
     adminToken,
     double,
