@@ -46,6 +46,7 @@ export function buildPolicy(
   const cedar = new CedarPolicy(compiled, {
     profiles: cfg.profiles,
     timezone: cfg.policy.timezone,
+    answerCacheSize: cfg.policy.answer_cache_size,
     observe: metrics ? (action, s) => metrics.evaluation.labels(action).observe(s) : undefined,
   });
   metrics?.loaded.set(compiled.policies.length);

@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
 import type { ProfileConfig } from '../config/schema.js';
 import type { Task } from '../tasks/task.js';
-import type { CedarRequest, CedarValueJson, EntityJson, EntityUidJson } from './cedar-wasm.js';
+import type { CedarRequest, CedarValueJson, EntityJson, Uid } from './cedar-wasm.js';
 import { NS } from './cedar-schema.js';
 import type { ApprovalState, PolicyRequest } from './policy.js';
 import type { TimeZoneClock } from './time-facts.js';
 
-const uid = (type: string, id: string): EntityUidJson => ({ type: `${NS}::${type}`, id });
+const uid = (type: string, id: string): Uid => ({ type: `${NS}::${type}`, id });
 const ref = (type: string, id: string): CedarValueJson => ({ __entity: { type: `${NS}::${type}`, id } });
 function refs(type: string, ids: readonly string[]): CedarValueJson[] {
   const out: CedarValueJson[] = [];

@@ -19,11 +19,17 @@ export function ensureSchema(): string {
   return SCHEMA_NAME;
 }
 
+/** An entity id as Tessera writes it (the explicit form of Cedar's EntityUidJson). */
+export interface Uid {
+  type: string;
+  id: string;
+}
+
 /** One Cedar request as Tessera sends it. */
 export interface CedarRequest {
-  principal: EntityUidJson;
-  action: EntityUidJson;
-  resource: EntityUidJson;
+  principal: Uid;
+  action: Uid;
+  resource: Uid;
   context: Record<string, CedarValueJson>;
   entities: EntityJson[];
 }

@@ -51,6 +51,11 @@ export const policyConfigSchema = z.strictObject({
   watch: z.boolean().default(true),
   /** Quiet period after a file change before reloading (editors write in several steps). */
   reload_debounce_ms: z.number().int().nonnegative().max(60_000).default(250),
+  /**
+   * How many Cedar answers each loaded policy set remembers by exact request (0: none). Cedar is
+   * deterministic, so a repeated request gets the answer it got before; a reload starts afresh.
+   */
+  answer_cache_size: z.number().int().nonnegative().max(1_000_000).default(10_000),
   approvals: approvalsSchema.default(APPROVAL_DEFAULTS),
 });
 
@@ -63,6 +68,7 @@ export const POLICY_DEFAULTS: PolicyConfig = {
   timezone: 'UTC',
   watch: true,
   reload_debounce_ms: 250,
+  answer_cache_size: 10_000,
   approvals: APPROVAL_DEFAULTS,
 };
 

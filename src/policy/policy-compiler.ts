@@ -1,5 +1,6 @@
 import { cedar, errorText, type DetailedError } from './cedar-wasm.js';
 import { CEDAR_SCHEMA } from './cedar-schema.js';
+import { policyShape, type PolicyShape } from './policy-shape.js';
 import { lineColumn, policyStart, splitPolicies, type PolicyChunk } from './policy-source.js';
 import { PolicyLoadError, type PolicySource } from './policy-files.js';
 
@@ -17,6 +18,8 @@ export interface CompiledPolicy {
   approval: boolean;
   reason: string | undefined;
   text: string;
+  /** Its scope and what it reads (for slicing). */
+  shape: PolicyShape;
 }
 
 /** A validated policy set, ready to be prepared for evaluation. */
@@ -73,6 +76,7 @@ export function compilePolicies(src: PolicySource): CompiledPolicySet {
         approval,
         reason: notes.reason,
         text: chunk.text,
+        shape: policyShape(parsed.json),
       });
     }
   }
