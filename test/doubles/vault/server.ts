@@ -75,7 +75,10 @@ export class DoubleServer {
         drop: () => socket.destroy(),
       });
     });
-    this.server.keepAliveTimeout = 1000;
+    // Vault keeps idle client connections for its listener's http_idle_timeout, 5 minutes by default
+    // (https://developer.hashicorp.com/vault/docs/configuration/listener/tcp#http_idle_timeout); closing
+    // the double cuts them (closeNow). A short timeout here would make every client reconnect per call.
+    this.server.keepAliveTimeout = 300_000;
   }
 
   get url(): string {
