@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /** What node-vault hands its `request-promise` hook for each call (see node-vault's src/index.js). */
@@ -58,7 +58,7 @@ export class VaultTransport implements RequestPromiseLike {
   }
 
   private async send(call: NodeVaultCall, url: URL, redirects: number): Promise<NodeVaultResponse> {
-    const res = await this.once(call, url);
+    const { req, res } = await this.once(call, url);
     const location = res.headers.location;
     if ((res.statusCode === 307 || res.statusCode === 308) && location && redirects < MAX_REDIRECTS) {
       res.resume();
@@ -66,11 +66,11 @@ export class VaultTransport implements RequestPromiseLike {
       if (url.protocol === 'https:' && next.protocol !== 'https:') throw Object.assign(new Error('Vault redirected from https to http; not followed'), { code: 'EVAULTREDIRECT' });
       return this.send(call, next, redirects + 1);
     }
-    const text = await readBody(res, call.timeout ?? this.opts.timeoutMs);
+    const text = await readBody(req, res);
     return { statusCode: res.statusCode ?? 0, body: parse(text), request: { path: url.pathname } };
   }
 
-  private once(call: NodeVaultCall, url: URL): Promise<IncomingMessage> {
+  private once(call: NodeVaultCall, url: URL): Promise<{ req: ClientRequest; res: IncomingMessage }> {
     const body = call.json !== undefined && typeof call.json === 'object' ? JSON.stringify(call.json) : undefined;
     const headers: Record<string, string | number> = { accept: 'application/json', ...call.headers };
     if (body !== undefined) {
@@ -80,7 +80,8 @@ export class VaultTransport implements RequestPromiseLike {
     const secure = url.protocol === 'https:';
     const timeout = call.timeout ?? this.opts.timeoutMs;
     return new Promise((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(url, { method: call.method, headers, agent: secure ? this.https : this.http, timeout }, resolve);
+      // `timeout` is the socket's idle timeout: it also covers a response body that stops arriving.
+      const req = (secure ? httpsRequest : httpRequest)(url, { method: call.method, headers, agent: secure ? this.https : this.http, timeout }, (res) => resolve({ req, res }));
       req.on('timeout', () => req.destroy(Object.assign(new Error(`Vault did not answer within ${timeout} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(body);
@@ -88,15 +89,16 @@ export class VaultTransport implements RequestPromiseLike {
   }
 }
 
-/** Read a response body as text, failing on a stalled body after `timeoutMs`. */
-function readBody(res: IncomingMessage, timeoutMs: number): Promise<string> {
+/** Read a response body as text; a body cut off by the request's timeout fails with ETIMEDOUT. */
+function readBody(req: ClientRequest, res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.setTimeout(timeoutMs, () => res.destroy(Object.assign(new Error('Vault response body stalled'), { code: 'ETIMEDOUT' })));
+    let failure: Error | undefined;
+    req.once('error', (err) => (failure = err));
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(Object.assign(new Error('Vault response aborted'), { code: 'ECONNRESET' })));
+    res.on('error', (err) => reject(failure ?? err));
+    res.on('aborted', () => reject(failure ?? Object.assign(new Error('Vault response aborted'), { code: 'ECONNRESET' })));
   });
 }
 

@@ -188,6 +188,21 @@ describe('VaultTransport', () => {
     expect(elapsed).toBeLessThan(3000);
   });
 
+  it('rejects with ETIMEDOUT when the body stops arriving after the headers', async () => {
+    const { base } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"auth": ');
+    });
+    const started = Date.now();
+    const err = await transport(200).defaults()({ method: 'GET', uri: `${base}/v1/stall` }).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).toBe('ETIMEDOUT');
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
   it('rejects with ECONNREFUSED when nothing listens', async () => {
     const { server, base } = await serve(() => undefined);
     await closeNow(server);
