@@ -5,7 +5,7 @@ import { approvalState, buildCedarRequest, profileEntity } from './cedar-request
 import type { EngineExplanation, ExplainablePolicy, PolicyRef } from './explain.js';
 import type { CompiledPolicySet } from './policy-compiler.js';
 import type { PolicyDecision, PolicyRequest } from './policy.js';
-import { PreparedPolicySet } from './prepared-set.js';
+import { PreparedPolicySet, type PolicySlice } from './prepared-set.js';
 import { trimRequest } from './request-trim.js';
 import { TimeZoneClock } from './time-facts.js';
 
@@ -66,7 +66,7 @@ export class CedarPolicy implements ExplainablePolicy {
   }
 
   async explain(req: PolicyRequest): Promise<EngineExplanation[]> {
-    const { outcome, set, request } = this.evaluate(req);
+    const { outcome, set, request, slice } = this.evaluate(req);
     const ref = (id: string): PolicyRef => {
       const p = set.byId.get(id);
       return p ? { id, effect: p.effect, file: p.file, line: p.line, reason: p.reason } : { id };
@@ -80,11 +80,12 @@ export class CedarPolicy implements ExplainablePolicy {
         errors: outcome.errors,
         version: set.sha256,
         evaluated: request,
+        sliced: { policies: slice.size, of: set.compiled.policies.length, sent: trimRequest(request, slice.needs) },
       },
     ];
   }
 
-  private evaluate(req: PolicyRequest): { outcome: Outcome; set: PreparedPolicySet; request: CedarRequest } {
+  private evaluate(req: PolicyRequest): { outcome: Outcome; set: PreparedPolicySet; request: CedarRequest; slice: PolicySlice } {
     const started = process.hrtime.bigint();
     const set = this.current;
     const request = buildCedarRequest(req, this.profiles, this.clock);
@@ -94,7 +95,7 @@ export class CedarPolicy implements ExplainablePolicy {
     if (this.opts.validateRequests) answer = checkedAgainstWhole(answer, authorize(set.setId, request, true));
     const outcome = judge(set, answer, req);
     this.opts.observe?.(req.action, Number(process.hrtime.bigint() - started) / 1e9);
-    return { outcome, set, request };
+    return { outcome, set, request, slice };
   }
 
   /** Cedar's answer for `sent` against the slice `setId`: remembered, or evaluated and remembered. */

@@ -21,8 +21,13 @@ export interface EngineExplanation {
   errors: string[];
   /** Version of the policy set (SHA-256 of its files), when the engine has one. */
   version?: string | undefined;
-  /** The request exactly as the engine evaluated it (Cedar principal, action, resource, context, entities). */
+  /** The request as the policies see it (Cedar principal, action, resource, context, entities). */
   evaluated?: unknown;
+  /**
+   * What evaluation actually used: how many policies of the set could match this action and resource
+   * (the others were left out), and the request with only what those policies read.
+   */
+  sliced?: { policies: number; of: number; sent: unknown } | undefined;
 }
 
 /** The answer of explain: the combined decision and each engine's part. */

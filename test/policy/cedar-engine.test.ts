@@ -94,6 +94,13 @@ describe('Cedar engine semantics', () => {
       resource: { type: 'Tessera::Profile', id: 'ticket-read' },
       context: { time: { hour: 10, minute: 0, weekday: 'Tue' }, approval: 'none', time_left_seconds: 900, depth: 0, source_ip: { __extn: { fn: 'ip', arg: '127.0.0.1' } } },
     });
+    // And what evaluation used: the policies that can match a credential request for this profile,
+    // sent only what they read (no policy of the shipped examples reads the caller's address).
+    const sliced = part!.sliced!;
+    expect(sliced.policies).toBeGreaterThan(0);
+    expect(sliced.policies).toBeLessThan(sliced.of);
+    expect(sliced.sent).toMatchObject({ resource: { type: 'Tessera::Profile', id: 'ticket-read' } });
+    expect((sliced.sent as { context: Record<string, unknown> }).context).not.toHaveProperty('source_ip');
   });
 });
 
