@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BoundedMap } from '../util/bounded-map.js';
 import type { Identity } from './identity.js';
 
 /** One verified token: who it is, when it stops being valid, and the key set that verified it. */
@@ -22,9 +23,11 @@ interface Entry {
  * the full path built stays right. Bounded: the oldest entry goes first.
  */
 export class VerifiedTokens {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: BoundedMap<string, Entry>;
 
-  constructor(private readonly max = 10_000) {}
+  constructor(max = 10_000) {
+    this.#entries = new BoundedMap(max);
+  }
 
   /** Hash of a token: the cache key. */
   static key(token: string): string {
@@ -51,10 +54,6 @@ export class VerifiedTokens {
   set(key: string, identity: Identity, keys: number | undefined): void {
     const { exp, nbf } = identity.claims;
     if (keys === undefined || typeof exp !== 'number') return;
-    if (this.#entries.size >= this.max) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
     this.#entries.set(key, { identity, issuer: identity.issuer, exp, nbf: typeof nbf === 'number' ? nbf : undefined, keys });
   }
 

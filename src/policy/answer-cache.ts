@@ -1,3 +1,4 @@
+import { BoundedMap } from '../util/bounded-map.js';
 import type { AuthorizationAnswer } from './cedar-wasm.js';
 
 /**
@@ -7,25 +8,4 @@ import type { AuthorizationAnswer } from './cedar-wasm.js';
  * credential request of a task (same agent, profile, resources, TTL) then costs a lookup instead of an
  * evaluation. Dropped with its policy set on reload; bounded (the oldest answer goes first).
  */
-export class AnswerCache {
-  private readonly answers = new Map<string, AuthorizationAnswer>();
-
-  constructor(private readonly max: number) {}
-
-  get(key: string): AuthorizationAnswer | undefined {
-    return this.answers.get(key);
-  }
-
-  set(key: string, answer: AuthorizationAnswer): void {
-    if (this.max <= 0) return;
-    if (this.answers.size >= this.max) {
-      const oldest = this.answers.keys().next();
-      if (!oldest.done) this.answers.delete(oldest.value);
-    }
-    this.answers.set(key, answer);
-  }
-
-  get size(): number {
-    return this.answers.size;
-  }
-}
+export class AnswerCache extends BoundedMap<string, AuthorizationAnswer> {}

@@ -1,6 +1,6 @@
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { IssuerConfig } from '../../src/config/schema.js';
-import type { DevIssuer, MintClaims } from '../../src/demo/dev-issuer.js';
+import { startDevIssuer, type DevIssuer, type MintClaims } from '../../src/demo/dev-issuer.js';
 import { TesseraError } from '../../src/errors/tessera-error.js';
 import type { Clock } from '../../src/util/clock.js';
 
@@ -63,4 +63,23 @@ export async function expectCode(
 export function compact(header: object, payload: object, signature = ''): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64(header)}.${b64(payload)}.${signature}`;
+}
+
+/**
+ * For one test file: a cleanup list run after each test, and a dev issuer starter whose issuers are
+ * closed by it. Call at module level.
+ */
+export function perTestCleanup(): { cleanup: Array<() => Promise<unknown>>; devIssuer: () => Promise<DevIssuer> } {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    await Promise.all(cleanup.splice(0).map((f) => f()));
+  });
+  return {
+    cleanup,
+    async devIssuer() {
+      const dev = await startDevIssuer();
+      cleanup.push(() => dev.close());
+      return dev;
+    },
+  };
 }

@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDevIssuer, type DevIssuer } from '../../src/demo/dev-issuer.js';
+import { describe, expect, it } from 'vitest';
 import { WorkloadVerifier } from '../../src/identity/verifier.js';
-import { expectCode, issuerConfig, mint, testClock } from './helpers.js';
+import { expectCode, issuerConfig, mint, perTestCleanup, testClock } from './helpers.js';
 
 const NOW = 1_750_000_000;
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(cleanup.splice(0).map((f) => f()));
-});
-
-async function devIssuer(): Promise<DevIssuer> {
-  const dev = await startDevIssuer();
-  cleanup.push(() => dev.close());
-  return dev;
-}
+const { cleanup, devIssuer } = perTestCleanup();
 
 /** Count signature checks: jose verifies each signature with WebCrypto's `subtle.verify`. */
 function countSignatureChecks(): () => number {

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDevIssuer, type DevIssuer } from '../../src/demo/dev-issuer.js';
+import { describe, expect, it } from 'vitest';
+import { startDevIssuer } from '../../src/demo/dev-issuer.js';
 import { WorkloadVerifier } from '../../src/identity/verifier.js';
-import { expectCode, issuerConfig, mint, testClock } from './helpers.js';
+import { expectCode, issuerConfig, mint, perTestCleanup, testClock } from './helpers.js';
 
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  await Promise.all(cleanup.splice(0).map((f) => f()));
-});
-
-async function devIssuer(): Promise<DevIssuer> {
-  const dev = await startDevIssuer();
-  cleanup.push(() => dev.close());
-  return dev;
-}
+const { cleanup, devIssuer } = perTestCleanup();
 
 /** A local HTTP server with its own handler, counting requests. */
 async function stub(handler: RequestListener): Promise<{ url: string; hits: () => number; server: Server }> {
