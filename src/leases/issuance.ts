@@ -241,6 +241,7 @@ export class IssuanceService {
     await this.prepare(lease, beforeMint);
 
     let minted: MintResult;
+    const mintStarted = performance.now();
     try {
       minted = await backend.mint({
         leaseId: lease.id,
@@ -269,6 +270,7 @@ export class IssuanceService {
       throw err;
     }
 
+    if (ctx.timing) ctx.timing.backendMs = performance.now() - mintStarted;
     const issuedAt = this.clock.now();
     const expiresAt = issuedAt + minted.ttlSeconds * 1000;
     const revokeAt = keepScheduled(lease.revokeAt, Math.min(expiresAt, c.task.expiresAt));

@@ -27,6 +27,8 @@ export interface DeclareTaskInput {
 export interface RequestContext {
   requestId: string;
   ip?: string | undefined;
+  /** Filled in by issuance: how long the backend's mint took (for the `Server-Timing` header). */
+  timing?: { backendMs?: number } | undefined;
 }
 
 /** Declares, reads and completes tasks. */

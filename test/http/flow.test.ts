@@ -45,6 +45,22 @@ describe('full flow over HTTP', () => {
     expect((await agent.completeTask(task.task_id)).status).toBe('completed');
   });
 
+  it('tells the caller, in Server-Timing, how much of the request was the backend and how much Tessera', async () => {
+    const agent = s.agent('agent-timing');
+    const task = await agent.declareTask({ intent: 'timing', scopes: [{ profile: 'ticket-read' }] });
+    const res = await fetch(`${s.url}/v1/tasks/${task.task_id}/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await s.token('agent-timing')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ profile: 'ticket-read' }),
+    });
+    expect(res.status).toBe(201);
+    await res.json();
+    const m = /^backend;dur=(\d+\.\d\d), tessera;dur=(\d+\.\d\d)$/.exec(res.headers.get('server-timing') ?? '');
+    expect(m, `Server-Timing: ${res.headers.get('server-timing')}`).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeGreaterThan(0);
+  });
+
   it('verifies the broker token against the published JWKS', async () => {
     const { createRemoteJWKSet, jwtVerify } = await import('jose');
     const agent = s.agent('agent-jwks');

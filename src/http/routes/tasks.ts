@@ -41,9 +41,12 @@ export function tasksRouter(d: HttpDeps): Router {
 
   r.post('/v1/tasks/:id/credentials', auth, async (req, res) => {
     const body = parseBody(credentialBody, req.body);
-    const result = await d.issuance.issue(identityOf(res), taskId(req.params.id), body, ctx(res, req.ip));
+    const timing: { backendMs?: number } = {};
+    const result = await d.issuance.issue(identityOf(res), taskId(req.params.id), body, { ...ctx(res, req.ip), timing });
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
+    const serverTimingValue = serverTiming(res.locals.startedAt as number | undefined, timing.backendMs);
+    if (serverTimingValue) res.setHeader('Server-Timing', serverTimingValue);
     res.status(result.status).json(result.body);
   });
 
@@ -54,4 +57,17 @@ export function tasksRouter(d: HttpDeps): Router {
   });
 
   return r;
+}
+
+/**
+ * `Server-Timing` (https://www.w3.org/TR/server-timing/) of a credential answer: `backend` is the
+ * backend's mint (Vault, STS, signing), `tessera` everything else Tessera did for the request, so a
+ * caller can tell Tessera's own share of the latency from the secret backend's.
+ */
+function serverTiming(startedAt: number | undefined, backendMs: number | undefined): string {
+  const total = startedAt === undefined ? undefined : performance.now() - startedAt;
+  const parts: string[] = [];
+  if (backendMs !== undefined) parts.push(`backend;dur=${backendMs.toFixed(2)}`);
+  if (total !== undefined) parts.push(`tessera;dur=${(total - (backendMs ?? 0)).toFixed(2)}`);
+  return parts.join(', ');
 }
