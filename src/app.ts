@@ -175,7 +175,7 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
     },
   };
 
-  const approvals = buildApprovals({ cfg, env, redis, tasks: taskStore, issuance, policy, audit, roles: deps.roles, baseUrl: () => baseUrl, clock, log });
+  const approvals = buildApprovals({ cfg, env, redis, keys, tasks: taskStore, issuance, policy, audit, roles: deps.roles, baseUrl: () => baseUrl, clock, log });
   const app = createHttpApp(deps, [
     policyRouter({ cfg, verifier, roles: deps.roles, engine: policyStack.engine, cedar: policyStack.cedar, reloader: policyStack.reloader, taskStore, clock }),
     approvalsRouter({ verifier, roles: deps.roles, approvals: approvals.service, collector: approvals.collector }),

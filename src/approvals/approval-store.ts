@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Keys } from '../store/keys.js';
 import type { Approval, ApprovalStatus } from './approval.js';
 
 // Decide a pending approval: only while pending and not past its expiry (then it becomes expired).
@@ -55,16 +56,16 @@ return 1
 export class ApprovalStore {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly keys: Keys,
     /** How long a closed approval stays readable after its expiry. */
     private readonly retentionSeconds: number,
   ) {}
 
   private key(id: string): string {
-    return `${this.prefix}:approval:${id}`;
+    return this.keys.approval(id);
   }
   private openKey(): string {
-    return `${this.prefix}:approvals:open`;
+    return this.keys.openApprovals();
   }
 
   /** Write a new approval and index it as open. */

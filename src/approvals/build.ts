@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Keys } from '../store/keys.js';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TesseraConfig } from '../config/schema.js';
@@ -28,6 +29,7 @@ export function buildApprovals(deps: {
   cfg: TesseraConfig;
   env: NodeJS.ProcessEnv;
   redis: Redis;
+  keys: Keys;
   tasks: TaskStore;
   issuance: IssuanceService;
   policy: PolicyEngine;
@@ -38,7 +40,7 @@ export function buildApprovals(deps: {
   log: Logger;
 }): Approvals {
   const { cfg, log } = deps;
-  const store = new ApprovalStore(deps.redis, cfg.redis.key_prefix, cfg.audit.task_retention_seconds);
+  const store = new ApprovalStore(deps.redis, deps.keys, cfg.audit.task_retention_seconds);
   const notify = cfg.policy.approvals.notify;
   const notifier = notify ? new ApprovalNotifier(notify, deps.env[notify.secret_env] ?? '', deps.clock, log.child({ component: 'approval-notify' })) : undefined;
   const service = new ApprovalService({ ...deps, store, notifier, log: log.child({ component: 'approvals' }) });

@@ -8,7 +8,7 @@ import type { Identity } from './identity.js';
 import { IssuerKeys } from './issuer-keys.js';
 import { fromJoseError } from './jose-errors.js';
 import { checkTokenTimes } from './token-times.js';
-import { decodeUnverified } from './unverified.js';
+import { decodeUnverified, type UnverifiedToken } from './unverified.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 export interface WorkloadVerifierOptions {
@@ -79,21 +79,19 @@ export class WorkloadVerifier {
    * (see VerifiedTokens); anything else takes the full path.
    */
   async verify(token: string): Promise<Identity> {
-    if (!this.#verified) return this.#verifyFully(token);
-    const key = VerifiedTokens.key(token);
-    const hit = this.#verified.get(key, Math.floor(this.#clock.now() / 1000), this.#keysOf, this.#toleranceOf);
+    const key = this.#verified ? VerifiedTokens.key(token) : '';
+    const hit = this.#verified?.get(key, Math.floor(this.#clock.now() / 1000), this.#keysOf, this.#toleranceOf);
     if (hit) return hit;
-    const issuer = decodeUnverified(token).issuer;
-    const before = this.#keysOf(issuer);
-    const identity = await this.#verifyFully(token);
+    const unverified = decodeUnverified(token);
+    const before = this.#keysOf(unverified.issuer);
+    const identity = await this.#verifyFully(token, unverified);
     // Remember it only when no refetch happened meanwhile, or it would count for keys it was not checked against.
     const after = this.#keysOf(identity.issuer);
-    if (before === undefined || before === after) this.#verified.set(key, identity, after);
+    if (before === undefined || before === after) this.#verified?.set(key, identity, after);
     return identity;
   }
 
-  async #verifyFully(token: string): Promise<Identity> {
-    const unverified = decodeUnverified(token);
+  async #verifyFully(token: string, unverified: UnverifiedToken): Promise<Identity> {
     const issuer = this.#issuers.get(unverified.issuer);
     if (issuer === undefined) throw Errors.issuerUntrusted();
     checkAlgorithm(unverified.header.alg, issuer.allowed);

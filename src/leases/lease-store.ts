@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
 import { TERMINAL_LEASE_STATUSES, type Lease, type LeaseRetryState, type LeaseStatus } from './lease.js';
-import { IndexKeys } from './lease-indexes.js';
 import type { TaskStatus } from '../tasks/task.js';
 
 // Create a lease only while its task is active, and count it as open on the task, atomically.
@@ -80,14 +79,12 @@ export interface TransitionResult {
 
 /** Redis storage of leases, indexed by task, by agent (through tasks) and by revocation time. */
 export class LeaseStore {
-  private readonly idx: IndexKeys;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly retentionSeconds: number,
   ) {
-    this.idx = IndexKeys.of(keys);
   }
 
   /**
@@ -104,13 +101,13 @@ export class LeaseStore {
     const p = this.redis.pipeline();
     p.set(this.keys.leaseTask(lease.id), lease.taskId, 'PX', Math.max(1, keepUntil - Date.now()));
     p.zadd(this.keys.openLeases(), lease.revokeAt, lease.id);
-    p.zadd(this.idx.pendingLeases(), lease.createdAt, lease.id);
+    p.zadd(this.keys.pendingLeases(), lease.createdAt, lease.id);
     p.eval(CREATE_LEASE, 3, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), this.keys.taskLeases(lease.taskId), ...argv);
     const res = (await p.exec()) ?? [];
     for (const [err] of res) if (err) throw err;
     if (res[3]?.[1] === 1) return true;
     // The task closed first: undo the index entries written alongside.
-    await this.redis.pipeline().del(this.keys.leaseTask(lease.id)).zrem(this.keys.openLeases(), lease.id).zrem(this.idx.pendingLeases(), lease.id).exec();
+    await this.forgetWriteAhead(lease.id);
     return false;
   }
 
@@ -121,43 +118,48 @@ export class LeaseStore {
   async discard(lease: Pick<Lease, 'id' | 'taskId'>, now: number): Promise<boolean> {
     const r = await this.redis.eval(DISCARD, 3, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), this.keys.taskLeases(lease.taskId), lease.id, String(now));
     if (r !== 1) return false;
-    await this.redis.pipeline().del(this.keys.leaseTask(lease.id)).zrem(this.keys.openLeases(), lease.id).zrem(this.idx.pendingLeases(), lease.id).exec();
+    await this.forgetWriteAhead(lease.id);
     return true;
+  }
+
+  /** Remove the entries written ahead of a lease that never came to be (its id → task link and its indexes). */
+  private async forgetWriteAhead(leaseId: string): Promise<void> {
+    await this.redis.pipeline().del(this.keys.leaseTask(leaseId)).zrem(this.keys.openLeases(), leaseId).zrem(this.keys.pendingLeases(), leaseId).exec();
   }
 
   /** Remove a lease id from the open and pending indexes (terminal lease, or a write-ahead entry without a lease). */
   async dropIndexes(leaseId: string): Promise<void> {
-    await this.redis.pipeline().zrem(this.keys.openLeases(), leaseId).zrem(this.idx.pendingLeases(), leaseId).exec();
+    await this.redis.pipeline().zrem(this.keys.openLeases(), leaseId).zrem(this.keys.pendingLeases(), leaseId).exec();
   }
 
   /** Remove a lease from the pending index only (it left `pending` but the index entry stayed behind). */
   async forgetPending(leaseId: string): Promise<void> {
-    await this.redis.zrem(this.idx.pendingLeases(), leaseId);
+    await this.redis.zrem(this.keys.pendingLeases(), leaseId);
   }
 
   /** Ids of leases written `pending` at or before `before` (ms) that are still in the pending index. */
   async pendingSince(before: number, limit = 500): Promise<string[]> {
-    return this.redis.zrangebyscore(this.idx.pendingLeases(), '-inf', before, 'LIMIT', 0, limit);
+    return this.redis.zrangebyscore(this.keys.pendingLeases(), '-inf', before, 'LIMIT', 0, limit);
   }
 
   /** Put a lease on the failed-revocation list. Returns true when it was not on it yet. */
   async markFailed(leaseId: string, at: number): Promise<boolean> {
-    return (await this.redis.zadd(this.idx.failedLeases(), 'NX', at, leaseId)) === 1;
+    return (await this.redis.zadd(this.keys.failedLeases(), 'NX', at, leaseId)) === 1;
   }
 
   /** Take a lease off the failed-revocation list. */
   async clearFailed(leaseId: string): Promise<void> {
-    await this.redis.zrem(this.idx.failedLeases(), leaseId);
+    await this.redis.zrem(this.keys.failedLeases(), leaseId);
   }
 
   /** Lease ids on the failed-revocation list, oldest failure first. */
   async failedIds(limit = 1000): Promise<string[]> {
-    return this.redis.zrange(this.idx.failedLeases(), 0, limit - 1);
+    return this.redis.zrange(this.keys.failedLeases(), 0, limit - 1);
   }
 
   /** How many leases are on the failed-revocation list. */
   async failedCount(): Promise<number> {
-    return this.redis.zcard(this.idx.failedLeases());
+    return this.redis.zcard(this.keys.failedLeases());
   }
 
   /**
@@ -239,8 +241,8 @@ export class LeaseStore {
       ...Object.entries(fields).flat(),
     )) as [number, string, string, number?];
     if (r[0] === 1 && terminal) await this.dropIndexes(lease.id);
-    else if (r[0] === 1 && r[1] === 'pending') await this.redis.zrem(this.idx.pendingLeases(), lease.id);
-    if (r[3] === 1) await this.redis.zrem(this.idx.closingTasks(), lease.taskId);
+    else if (r[0] === 1 && r[1] === 'pending') await this.redis.zrem(this.keys.pendingLeases(), lease.id);
+    if (r[3] === 1) await this.redis.zrem(this.keys.closingTasks(), lease.taskId);
     return {
       changed: r[0] === 1,
       ...(r[0] === -2 ? { guardFailed: true } : {}),

@@ -66,7 +66,7 @@ export class CedarPolicy implements ExplainablePolicy {
   }
 
   async explain(req: PolicyRequest): Promise<EngineExplanation[]> {
-    const { outcome, set, request, slice } = this.evaluate(req);
+    const { outcome, set, request, slice, sent } = this.evaluate(req);
     const ref = (id: string): PolicyRef => {
       const p = set.byId.get(id);
       return p ? { id, effect: p.effect, file: p.file, line: p.line, reason: p.reason } : { id };
@@ -80,22 +80,23 @@ export class CedarPolicy implements ExplainablePolicy {
         errors: outcome.errors,
         version: set.sha256,
         evaluated: request,
-        sliced: { policies: slice.size, of: set.compiled.policies.length, sent: trimRequest(request, slice.needs) },
+        sliced: { policies: slice.size, of: set.compiled.policies.length, sent },
       },
     ];
   }
 
-  private evaluate(req: PolicyRequest): { outcome: Outcome; set: PreparedPolicySet; request: CedarRequest; slice: PolicySlice } {
+  private evaluate(req: PolicyRequest): { outcome: Outcome; set: PreparedPolicySet; request: CedarRequest; slice: PolicySlice; sent: CedarRequest } {
     const started = process.hrtime.bigint();
     const set = this.current;
     const request = buildCedarRequest(req, this.profiles, this.clock);
     // Only the policies whose scope can admit this action and resource, sent only what they read.
     const slice = set.slice(request.action.id, request.resource.type, request.resource.id);
-    let answer = slice.setId ? this.ask(set, slice.setId, trimRequest(request, slice.needs)) : NO_POLICY;
+    const sent = trimRequest(request, slice.needs);
+    let answer = slice.setId ? this.ask(set, slice.setId, sent) : NO_POLICY;
     if (this.opts.validateRequests) answer = checkedAgainstWhole(answer, authorize(set.setId, request, true));
     const outcome = judge(set, answer, req);
     this.opts.observe?.(req.action, Number(process.hrtime.bigint() - started) / 1e9);
-    return { outcome, set, request, slice };
+    return { outcome, set, request, slice, sent };
   }
 
   /** Cedar's answer for `sent` against the slice `setId`: remembered, or evaluated and remembered. */

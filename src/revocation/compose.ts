@@ -5,7 +5,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import { ConfigError } from '../config/load.js';
 import type { TesseraConfig } from '../config/schema.js';
-import { IndexKeys } from '../leases/lease-indexes.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Keys } from '../store/keys.js';
@@ -85,7 +84,7 @@ export function createRevocation(c: RevocationContext): Revocation {
       });
       const sweeper = new Sweeper({
         redis: c.redis,
-        idx: IndexKeys.of(c.keys),
+        keys: c.keys,
         leases: c.leases,
         tasks: c.tasks,
         queue: c.queue,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BackendRegistry } from '../backends/registry.js';
-import type { IndexKeys } from '../leases/lease-indexes.js';
+import type { Keys } from '../store/keys.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import { TERMINAL_LEASE_STATUSES, type Lease } from '../leases/lease.js';
 import type { TaskStore } from '../tasks/task-store.js';
@@ -31,7 +31,7 @@ export interface SweepReport {
 /** What the sweeper needs. */
 export interface SweeperDeps {
   redis: Redis;
-  idx: IndexKeys;
+  keys: Keys;
   leases: LeaseStore;
   tasks: TaskStore;
   queue: RevocationQueue;
@@ -61,7 +61,7 @@ export class Sweeper {
   /** One sweep, unless another worker holds the sweeper lock. */
   async run(): Promise<SweepReport> {
     const token = randomUUID();
-    const key = this.d.idx.sweeperLock();
+    const key = this.d.keys.sweeperLock();
     const ttl = Math.max(60_000, this.d.intervalMs * 4);
     if ((await this.d.redis.set(key, token, 'PX', ttl, 'NX')) !== 'OK') return { ...empty(), skipped: true };
     try {

@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/hash.js';
 
 /**
  * Every Redis key Tessera uses. Keys of one task share the hash tag `{tsk_…}` so a task,
  * its leases and its audit trail live in one Redis Cluster slot and Lua scripts can touch them together.
+ * The indexes (`leases:open`, `leases:pending`, ...) are global keys: on Redis Cluster they live outside
+ * the tasks' slots and are written after (or, for write-ahead entries, before) the per-task scripts.
  */
 export class Keys {
   constructor(private readonly prefix: string) {}
@@ -43,6 +45,30 @@ export class Keys {
   openLeases(): string {
     return `${this.prefix}:leases:open`;
   }
+  /** Sorted set: leases written `pending` (mint under way), scored by creation time (ms). */
+  pendingLeases(): string {
+    return `${this.prefix}:leases:pending`;
+  }
+  /** Sorted set: leases whose revocation failed and that need attention, scored by when they failed. */
+  failedLeases(): string {
+    return `${this.prefix}:leases:failed`;
+  }
+  /** Sorted set: tasks being torn down (completing/expired), scored by when the sweeper checks them next. */
+  closingTasks(): string {
+    return `${this.prefix}:tasks:closing`;
+  }
+  /** String: the sweeper's mutual-exclusion lock. */
+  sweeperLock(): string {
+    return `${this.prefix}:sweeper:lock`;
+  }
+  /** Hash: one approval request. */
+  approval(id: string): string {
+    return `${this.prefix}:approval:${id}`;
+  }
+  /** Sorted set: approvals not yet closed, scored by expiry (ms). */
+  openApprovals(): string {
+    return `${this.prefix}:approvals:open`;
+  }
   /** Sorted set: tasks not yet ended, scored by expiry (ms). */
   openTasks(): string {
     return `${this.prefix}:tasks:open`;
@@ -53,7 +79,7 @@ export class Keys {
   }
   /** String: first result of a webhook delivery, by `webhook-id`. */
   webhookDelivery(webhookId: string): string {
-    return `${this.prefix}:webhook:${createHash('sha256').update(webhookId).digest('hex')}`;
+    return `${this.prefix}:webhook:${sha256Hex(webhookId)}`;
   }
   /** Prefix for BullMQ queues. */
   bullPrefix(): string {
@@ -62,5 +88,5 @@ export class Keys {
 }
 
 function agentHash(issuer: string, subject: string): string {
-  return createHash('sha256').update(`${issuer}\n${subject}`).digest('hex').slice(0, 32);
+  return sha256Hex(`${issuer}\n${subject}`).slice(0, 32);
 }

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { IndexKeys } from '../leases/lease-indexes.js';
 import type { Keys } from '../store/keys.js';
 import type { ActClaim, Scope, Task, TaskStatus } from './task.js';
 
@@ -30,13 +29,11 @@ const CLOSING_FIRST_CHECK_MS = 5000;
 
 /** Redis storage of task records (one hash per task, under the task's hash tag). */
 export class TaskStore {
-  private readonly idx: IndexKeys;
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    this.idx = IndexKeys.of(keys);
   }
 
   /**
@@ -78,13 +75,13 @@ export class TaskStore {
     // closed) is registered in the same round trip, before the status changes, so a process killed
     // right after closing the task cannot leave it closed with nobody to tear it down.
     const p = this.redis.pipeline();
-    p.zadd(this.idx.closingTasks(), 'NX', now + CLOSING_FIRST_CHECK_MS, taskId);
+    p.zadd(this.keys.closingTasks(), 'NX', now + CLOSING_FIRST_CHECK_MS, taskId);
     p.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome);
     const res = (await p.exec()) ?? [];
     for (const [err] of res) if (err) throw err;
     const r = res[1]![1] as [number, string];
     if (r[0] === -1) {
-      await this.redis.zrem(this.idx.closingTasks(), taskId);
+      await this.redis.zrem(this.keys.closingTasks(), taskId);
       return { changed: false, status: null };
     }
     await this.redis.zrem(this.keys.openTasks(), taskId);
@@ -98,17 +95,17 @@ export class TaskStore {
 
   /** Closed tasks whose teardown is due for a check at or before `now`. */
   async closingDue(now: number, limit = 200): Promise<string[]> {
-    return this.redis.zrangebyscore(this.idx.closingTasks(), '-inf', now, 'LIMIT', 0, limit);
+    return this.redis.zrangebyscore(this.keys.closingTasks(), '-inf', now, 'LIMIT', 0, limit);
   }
 
   /** Check a closed task's teardown again at `at`. */
   async recheckClosingAt(taskId: string, at: number): Promise<void> {
-    await this.redis.zadd(this.idx.closingTasks(), 'XX', at, taskId);
+    await this.redis.zadd(this.keys.closingTasks(), 'XX', at, taskId);
   }
 
   /** The task's teardown is finished: stop checking it. */
   async closingDone(taskId: string): Promise<void> {
-    await this.redis.zrem(this.idx.closingTasks(), taskId);
+    await this.redis.zrem(this.keys.closingTasks(), taskId);
   }
 
   /** Forget an open-task index entry whose task record no longer exists. */

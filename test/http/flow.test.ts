@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TesseraApiError } from '../../src/client/tessera-client.js';
-import { eventually, startStack, type Stack } from '../support/stack.js';
+import { eventually, useStack } from '../support/stack.js';
 
-let s: Stack;
-beforeAll(async () => {
-  s = await startStack();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useStack();
 
 describe('full flow over HTTP', () => {
   it('declares a task, issues a broker token, introspects it, completes the task and sees it inactive', async () => {

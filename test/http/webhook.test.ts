@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/webhooks/standard-webhooks.js';
-import { startStack, WEBHOOK_SECRET, type Stack } from '../support/stack.js';
+import { useStack, WEBHOOK_SECRET } from '../support/stack.js';
 
-let s: Stack;
-beforeAll(async () => {
-  s = await startStack();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useStack();
 
 async function deliver(body: string, opts: { id?: string; ts?: number; secret?: string; signature?: string } = {}) {
   const id = opts.id ?? `msg_${Math.random().toString(36).slice(2)}`;

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskInfo } from '../../src/client/tessera-client.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { useStack } from '../support/stack.js';
 
-let s: Stack;
-beforeAll(async () => {
-  s = await startStack({ patch: (cfg) => (cfg.tasks.max_delegation_depth = 2) });
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useStack({ patch: (cfg) => (cfg.tasks.max_delegation_depth = 2) });
 
 type Delegated = TaskInfo & { delegated_by: unknown; principal: unknown; act: unknown; depth: number };
 const who = (sub: string) => ({ issuer: s.issuer.issuer, subject: sub });

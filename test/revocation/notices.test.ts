@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startStack, type Stack } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useStack } from '../support/stack.js';
 
-let s: Stack;
-beforeAll(async () => {
-  s = await startStack();
-});
-afterAll(async () => {
-  await s?.close();
-});
+const s = useStack();
 
 describe('revocation notices after a crash', () => {
   it('a notice left pending by a worker that died after writing its audit event is not written twice', async () => {

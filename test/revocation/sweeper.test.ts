@@ -1,17 +1,14 @@
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IndexKeys } from '../../src/leases/lease-indexes.js';
 import { Keys } from '../../src/store/keys.js';
 import { eventually } from '../support/stack.js';
 import { issueMany, startFaultEnv, type FaultEnv } from '../faults/harness.js';
 
 let fe: FaultEnv;
-let idx: IndexKeys;
 let keys: Keys;
 beforeAll(async () => {
   fe = await startFaultEnv({ inProcessWorker: true, worker: { attempts: 2, slow_retry_seconds: 8, sweep_interval_seconds: 1 } });
   keys = new Keys(fe.stack.cfg.redis.key_prefix);
-  idx = IndexKeys.of(keys);
 });
 afterAll(async () => {
   await fe?.close();
@@ -47,7 +44,7 @@ describe('sweeper', () => {
 
     // (d) Write-ahead index entries whose lease was never written.
     await redis.zadd(keys.openLeases(), Date.now() - 10_000, 'lse_orphanorphanorphan00');
-    await redis.zadd(idx.pendingLeases(), Date.now() - 10_000, 'lse_orphanorphanorphan01');
+    await redis.zadd(keys.pendingLeases(), Date.now() - 10_000, 'lse_orphanorphanorphan01');
 
     await eventually(async () => fe.double.credentials.get(short!.lease_id)?.revokedAt, 8000);
     await eventually(async () => (await agent.getTask(t2.task_id)).status === 'expired', 8000);
@@ -56,8 +53,8 @@ describe('sweeper', () => {
     expect(done.leases?.map((l) => l.status)).toEqual(['revoked', 'revoked']);
     expect(inT3.every((g) => fe.double.credentials.get(g.lease_id)?.revokedAt)).toBe(true);
     await eventually(async () => (await redis.zscore(keys.openLeases(), 'lse_orphanorphanorphan00')) === null, 5000);
-    await eventually(async () => (await redis.zscore(idx.pendingLeases(), 'lse_orphanorphanorphan01')) === null, 5000);
-    expect(await redis.zcard(idx.closingTasks())).toBeLessThanOrEqual(1);
+    await eventually(async () => (await redis.zscore(keys.pendingLeases(), 'lse_orphanorphanorphan01')) === null, 5000);
+    expect(await redis.zcard(keys.closingTasks())).toBeLessThanOrEqual(1);
     const metrics = await (await fetch(`${fe.stack.url}/metrics`)).text();
     expect(metrics).toMatch(/tessera_sweeper_repairs_total\{kind="lease_requeued"\} [1-9]/);
     expect(metrics).toMatch(/tessera_sweeper_repairs_total\{kind="task_expired"\} [1-9]/);
@@ -66,11 +63,11 @@ describe('sweeper', () => {
 
   it('runs one sweep at a time: nothing is swept while another worker holds the lock', async () => {
     const redis = fe.stack.tessera.redis;
-    await redis.set(idx.sweeperLock(), 'someone-else', 'PX', 10_000);
+    await redis.set(keys.sweeperLock(), 'someone-else', 'PX', 10_000);
     await redis.zadd(keys.openLeases(), Date.now() - 10_000, 'lse_orphanorphanorphan02');
     await new Promise((r) => setTimeout(r, 2500));
     expect(await redis.zscore(keys.openLeases(), 'lse_orphanorphanorphan02')).not.toBeNull();
-    await redis.del(idx.sweeperLock());
+    await redis.del(keys.sweeperLock());
     await eventually(async () => (await redis.zscore(keys.openLeases(), 'lse_orphanorphanorphan02')) === null, 5000);
   });
 

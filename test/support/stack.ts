@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { parse } from 'yaml';
+import { afterAll, beforeAll } from 'vitest';
 import { createTessera, type Tessera, type TesseraOptions } from '../../src/app.js';
 import { TesseraClient } from '../../src/client/tessera-client.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -65,6 +66,21 @@ export async function startStack(
       if (!opts.redis) await redis.stop();
     },
   };
+}
+
+/**
+ * One stack for a whole test file: started before its first test, closed after its last. Returns the
+ * stack object itself, filled in once it is up (use it inside tests, not at module level).
+ */
+export function useStack(opts?: Parameters<typeof startStack>[0]): Stack {
+  const s = {} as Stack;
+  beforeAll(async () => {
+    Object.assign(s, await startStack(opts));
+  });
+  afterAll(async () => {
+    await s.close?.();
+  });
+  return s;
 }
 
 /** Poll `fn` until it returns a truthy value or the timeout passes. */

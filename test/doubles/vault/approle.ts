@@ -10,7 +10,7 @@
  * secret_id_num_uses are enforced. Failed logins answer 400 "invalid role or secret ID".
  */
 import type { Envelope } from './http.js';
-import { envelope, notFound, VaultError } from './http.js';
+import { envelope, readData, VaultError } from './http.js';
 import type { Namespaces } from './namespaces.js';
 import { PerNamespace } from './namespaces.js';
 import type { RequestCtx, Route } from './router.js';
@@ -51,18 +51,13 @@ export function approleRoutes(deps: { tokens: TokenStore; namespaces: Namespaces
     return null;
   };
 
-  const readRole = (ctx: RequestCtx): Envelope => {
-    const r = roles.get(ctx.ns).get(ctx.params['role_name'] ?? '');
-    if (!r) throw notFound();
-    return envelope({
-      data: {
-        bind_secret_id: r.bindSecretId, secret_id_ttl: r.secretIdTtl, secret_id_num_uses: r.secretIdNumUses,
-        token_policies: r.tokenPolicies, policies: r.tokenPolicies, token_ttl: r.tokenTtl, token_max_ttl: r.tokenMaxTtl,
-        token_num_uses: r.tokenNumUses, token_period: r.tokenPeriod, token_type: 'default', secret_id_bound_cidrs: [],
-        token_bound_cidrs: [], token_explicit_max_ttl: 0, token_no_default_policy: false, local_secret_ids: false,
-      },
-    });
-  };
+  const readRole = (ctx: RequestCtx): Envelope =>
+    readData(roles.get(ctx.ns).get(ctx.params['role_name'] ?? ''), (r) => ({
+      bind_secret_id: r.bindSecretId, secret_id_ttl: r.secretIdTtl, secret_id_num_uses: r.secretIdNumUses,
+      token_policies: r.tokenPolicies, policies: r.tokenPolicies, token_ttl: r.tokenTtl, token_max_ttl: r.tokenMaxTtl,
+      token_num_uses: r.tokenNumUses, token_period: r.tokenPeriod, token_type: 'default', secret_id_bound_cidrs: [],
+      token_bound_cidrs: [], token_explicit_max_ttl: 0, token_no_default_policy: false, local_secret_ids: false,
+    }));
 
   const newSecretId = (ctx: RequestCtx): Envelope => {
     const r = roleOf(ctx);

@@ -12,7 +12,7 @@
  * "\"x\" is not an allowed role"; missing connection 500.
  */
 import type { Envelope } from './http.js';
-import { envelope, notFound, VaultError } from './http.js';
+import { envelope, notFound, readData, VaultError } from './http.js';
 import type { LeaseManager } from './leases.js';
 import type { Namespaces } from './namespaces.js';
 import { PerNamespace } from './namespaces.js';
@@ -89,21 +89,16 @@ export function databaseRoutes(deps: DatabaseDeps): Route[] {
     return null;
   };
 
-  const readConfig = (ctx: RequestCtx): Envelope => {
-    const c = configs.get(ctx.ns).get(ctx.params['name'] ?? '');
-    if (!c) throw notFound();
-    return envelope({
-      data: {
-        plugin_name: c.pluginName,
-        connection_details: { connection_url: c.connectionUrl, username: c.username },
-        allowed_roles: c.allowedRoles,
-        root_credentials_rotate_statements: [],
-        password_policy: '',
-        plugin_version: '',
-        verify_connection: true,
-      },
-    });
-  };
+  const readConfig = (ctx: RequestCtx): Envelope =>
+    readData(configs.get(ctx.ns).get(ctx.params['name'] ?? ''), (c) => ({
+      plugin_name: c.pluginName,
+      connection_details: { connection_url: c.connectionUrl, username: c.username },
+      allowed_roles: c.allowedRoles,
+      root_credentials_rotate_statements: [],
+      password_policy: '',
+      plugin_version: '',
+      verify_connection: true,
+    }));
 
   const writeRole = (ctx: RequestCtx): null => {
     const name = ctx.params['name'] ?? '';
@@ -125,17 +120,12 @@ export function databaseRoutes(deps: DatabaseDeps): Route[] {
     return null;
   };
 
-  const readRole = (ctx: RequestCtx): Envelope => {
-    const r = roles.get(ctx.ns).get(ctx.params['name'] ?? '');
-    if (!r) throw notFound();
-    return envelope({
-      data: {
-        db_name: r.dbName, default_ttl: r.defaultTtl, max_ttl: r.maxTtl, creation_statements: r.creation,
-        revocation_statements: r.revocation, renew_statements: r.renew, rollback_statements: r.rollback,
-        credential_type: 'password',
-      },
-    });
-  };
+  const readRole = (ctx: RequestCtx): Envelope =>
+    readData(roles.get(ctx.ns).get(ctx.params['name'] ?? ''), (r) => ({
+      db_name: r.dbName, default_ttl: r.defaultTtl, max_ttl: r.maxTtl, creation_statements: r.creation,
+      revocation_statements: r.revocation, renew_statements: r.renew, rollback_statements: r.rollback,
+      credential_type: 'password',
+    }));
 
   const creds = async (ctx: RequestCtx): Promise<Envelope> => {
     const name = ctx.params['name'] ?? '';

@@ -91,6 +91,12 @@ export function envelope(parts: Partial<Envelope>): Envelope {
   };
 }
 
+/** A read of a stored item: its `data`, or Vault's bare 404 when there is none. */
+export function readData<T>(item: T | undefined, data: (item: T) => Record<string, unknown>): Envelope {
+  if (item === undefined) throw notFound();
+  return envelope({ data: data(item) });
+}
+
 /** A warning list or `null`, as Vault prints it. */
 export const warningsOrNull = (w: string[]): string[] | null => (w.length > 0 ? w : null);
 

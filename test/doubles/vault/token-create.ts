@@ -12,7 +12,7 @@
  * - display_name becomes "token-<name>" (non [A-Za-z0-9-] characters -> "-").
  */
 import type { Envelope } from './http.js';
-import { envelope, notFound, VaultError, warningsOrNull } from './http.js';
+import { envelope, readData, VaultError, warningsOrNull } from './http.js';
 import { PerNamespace } from './namespaces.js';
 import type { Namespaces } from './namespaces.js';
 import type { PolicyStore } from './policies.js';
@@ -155,26 +155,21 @@ export function tokenCreateRoutes(deps: TokenCreateDeps): Route[] {
     return null;
   };
 
-  const readRole = (ctx: RequestCtx): Envelope => {
-    const r = roles.get(ctx.ns).get(ctx.params['role_name'] ?? '');
-    if (!r) throw notFound();
-    return envelope({
-      data: {
-        name: r.name,
-        allowed_policies: r.allowedPolicies,
-        disallowed_policies: r.disallowedPolicies,
-        orphan: r.orphan,
-        renewable: r.renewable,
-        path_suffix: r.pathSuffix,
-        explicit_max_ttl: r.explicitMaxTtl,
-        token_explicit_max_ttl: r.explicitMaxTtl,
-        period: r.period,
-        token_period: r.period,
-        token_ttl: r.ttl,
-        token_type: 'default-service',
-      },
-    });
-  };
+  const readRole = (ctx: RequestCtx): Envelope =>
+    readData(roles.get(ctx.ns).get(ctx.params['role_name'] ?? ''), (r) => ({
+      name: r.name,
+      allowed_policies: r.allowedPolicies,
+      disallowed_policies: r.disallowedPolicies,
+      orphan: r.orphan,
+      renewable: r.renewable,
+      path_suffix: r.pathSuffix,
+      explicit_max_ttl: r.explicitMaxTtl,
+      token_explicit_max_ttl: r.explicitMaxTtl,
+      period: r.period,
+      token_period: r.period,
+      token_ttl: r.ttl,
+      token_type: 'default-service',
+    }));
 
   return [
     { path: 'auth/token/create', write: (ctx) => create(ctx, 'plain') },
