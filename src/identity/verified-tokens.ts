@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { BoundedMap } from '../util/bounded-map.js';
+import { sha256Base64url } from '../util/hash.js';
 import type { Identity } from './identity.js';
 
 /** One verified token: who it is, when it stops being valid, and the key set that verified it. */
@@ -31,7 +31,7 @@ export class VerifiedTokens {
 
   /** Hash of a token: the cache key. */
   static key(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return sha256Base64url(token);
   }
 
   /**

@@ -117,10 +117,9 @@ export class IssuanceService {
   /** Decide, audit and mint one credential. */
   async issue(identity: Identity, taskId: string, req: CredentialRequest, ctx: RequestContext): Promise<IssueResult> {
     const started = process.hrtime.bigint();
-    let backendName = this.cfg.profiles[req.profile]?.backend ?? 'unknown';
+    const backendName = this.cfg.profiles[req.profile]?.backend ?? 'unknown';
     try {
       const checked = await this.check(identity, taskId, req);
-      backendName = this.cfg.profiles[checked.profile]!.backend;
       const decision = await this.evaluate(identity, checked, ctx);
       if (!decision.allow || decision.requireApproval) await this.auditDecision(checked, decision, ctx);
       if (decision.requireApproval) {

@@ -241,7 +241,10 @@ export class LeaseStore {
       ...Object.entries(fields).flat(),
     )) as [number, string, string, number?];
     if (r[0] === 1 && terminal) await this.dropIndexes(lease.id);
-    else if (r[0] === 1 && r[1] === 'pending') await this.redis.zrem(this.keys.pendingLeases(), lease.id);
+    // Leaving `pending` (a mint finished): the pending-index entry is only housekeeping, so it is sent
+    // without waiting for it (this connection's later commands still come after it, and the sweeper
+    // forgets an entry whose lease is no longer pending). That keeps a round trip off every issue.
+    else if (r[0] === 1 && r[1] === 'pending') void this.forgetPending(lease.id).catch(() => undefined);
     if (r[3] === 1) await this.redis.zrem(this.keys.closingTasks(), lease.taskId);
     return {
       changed: r[0] === 1,

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ProfileConfig } from '../config/schema.js';
+import { sha256Base64url } from '../util/hash.js';
 import { authorize, errorText, type AuthorizationAnswer, type CedarRequest, type EntityJson } from './cedar-wasm.js';
 import { approvalState, buildCedarRequest, profileEntity } from './cedar-request.js';
 import type { EngineExplanation, ExplainablePolicy, PolicyRef } from './explain.js';
@@ -102,7 +102,7 @@ export class CedarPolicy implements ExplainablePolicy {
   /** Cedar's answer for `sent` against the slice `setId`: remembered, or evaluated and remembered. */
   private ask(set: PreparedPolicySet, setId: string, sent: CedarRequest): AuthorizationAnswer {
     // SHA-256 of the exact request text: a short key whatever the request's size.
-    const key = createHash('sha256').update(setId).update('\n').update(JSON.stringify(sent)).digest('base64url');
+    const key = sha256Base64url(setId, '\n', JSON.stringify(sent));
     const known = set.answers.get(key);
     if (known) return known;
     const answer = authorize(setId, sent, false);
@@ -159,8 +159,7 @@ function judge(set: PreparedPolicySet, answer: AuthorizationAnswer, req: PolicyR
   if (diagnostics.errors.length > 0) {
     const ids: string[] = [];
     const reasons: string[] = [];
-    const at = (id: string) => set.order.get(id) ?? Number.MAX_SAFE_INTEGER;
-    const inOrder = [...diagnostics.errors].sort((a, b) => at(a.policyId) - at(b.policyId));
+    const inOrder = [...diagnostics.errors].sort((a, b) => set.position(a.policyId) - set.position(b.policyId));
     for (const e of inOrder) {
       const text = `${e.policyId}: ${errorText(e.error)}`;
       errors.push(text);

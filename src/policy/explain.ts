@@ -61,7 +61,3 @@ export function combine(parts: EngineExplanation[]): Explanation {
   };
 }
 
-/** A PolicyDecision from an Explanation. */
-export function toDecision(e: Explanation): PolicyDecision {
-  return { allow: e.allow, requireApproval: e.require_approval, reasons: e.reasons, policies: e.policies };
-}

@@ -31,8 +31,6 @@ const MAX_SLICES = 512;
 export class PreparedPolicySet {
   /** Policy metadata by id. */
   readonly byId: ReadonlyMap<string, CompiledPolicy>;
-  /** True when the set has approval policies. */
-  readonly hasApproval: boolean;
   /** Position of each policy in the set (file order), so decisions list policies in one stable order. */
   readonly order: ReadonlyMap<string, number>;
   /** Answers of this set's slices by request (see AnswerCache). */
@@ -49,7 +47,6 @@ export class PreparedPolicySet {
     this.answers = new AnswerCache(answerCacheSize);
     this.byId = new Map(compiled.policies.map((p) => [p.id, p]));
     this.order = new Map(compiled.policies.map((p, i) => [p.id, i]));
-    this.hasApproval = compiled.policies.some((p) => p.approval);
     this.whole = { setId, needs: needsOf(compiled.policies.map((p) => p.shape)), size: compiled.policies.length };
   }
 
@@ -58,10 +55,14 @@ export class PreparedPolicySet {
     return this.compiled.sha256;
   }
 
+  /** Where policy `id` stands in the set (file order); unknown ids go last. */
+  position(id: string): number {
+    return this.order.get(id) ?? Number.MAX_SAFE_INTEGER;
+  }
+
   /** `ids` in the set's order (Cedar lists satisfied policies in no documented order). */
   inOrder(ids: readonly string[]): string[] {
-    const at = (id: string) => this.order.get(id) ?? Number.MAX_SAFE_INTEGER;
-    return [...ids].sort((a, b) => at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0));
+    return [...ids].sort((a, b) => this.position(a) - this.position(b) || (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** True when `id` is an approval policy. */

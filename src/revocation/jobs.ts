@@ -22,13 +22,9 @@ export interface SendAlertJob {
   /** The JSON body to send, fixed when the alert was raised (retries send the same bytes). */
   body: string;
 }
-/** A sweep run (created by the job scheduler `SWEEPER_SCHEDULER_ID`). */
-export type SweepJob = Record<string, never>;
 
 /** Alerts Tessera raises about revocation. */
 export type AlertType = 'lease.revoke_failed' | 'lease.revocation_unconfirmed';
-
-export type JobName = 'revoke-lease' | 'expire-task' | 'close-task' | 'send-alert' | 'sweep';
 
 /** Number of attempts that means "never give up" for BullMQ (the retry delay is capped). */
 export const RETRY_FOREVER = 1_000_000;

@@ -1,6 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
 
+/** Reconnect backoff of every connection: 200 ms doubling up to 2 s. */
+const reconnectDelay = (times: number): number => Math.min(100 * 2 ** Math.min(times, 6), 2000);
+
 /**
  * Open a Redis connection for request handling. Commands fail fast while Redis is away
  * (no offline queue), so callers answer 503 instead of hanging.
@@ -10,7 +13,7 @@ export function connectRedis(url: string, opts: RedisOptions = {}): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: reconnectDelay,
     lazyConnect: true,
     ...opts,
   });
@@ -26,7 +29,7 @@ export function bullConnectionOptions(url: string): BullRedisOptions {
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
     maxRetriesPerRequest: null,
-    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: reconnectDelay,
   };
 }
 

@@ -8,7 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { newId } from '../util/ids.js';
 import type { AgentBlocklist } from './agent-blocklist.js';
 import { assertScopesWithin, delegationOf, mayManage, type DelegationRecord } from './delegation.js';
-import type { AgentRef, Scope, Task } from './task.js';
+import { isClosed, type AgentRef, type Scope, type Task } from './task.js';
 import type { TaskStore } from './task-store.js';
 import { clampTtl } from './ttl.js';
 
@@ -175,7 +175,7 @@ export class TaskService {
     const parent = await this.store.get(parentId);
     if (!parent) throw Errors.taskNotFound();
     if (!ownedBy(parent, identity)) throw Errors.taskNotOwner();
-    if (parent.status !== 'active' || now >= parent.expiresAt) throw Errors.taskClosed(parent.status);
+    if (isClosed(parent, now)) throw Errors.taskClosed(parent.status);
     if (parent.depth + 1 > this.cfg.tasks.max_delegation_depth) {
       throw Errors.policyDenied(`Delegation deeper than tasks.max_delegation_depth (${this.cfg.tasks.max_delegation_depth})`);
     }
