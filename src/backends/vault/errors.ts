@@ -14,7 +14,7 @@ export type VaultFailure = 'unavailable' | 'denied' | 'rejected';
 /** Network error codes that mean "Vault cannot be reached right now". */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH',
-  'ENOTFOUND', 'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_CANCELED', 'VAULT_DEADLINE',
+  'ENOTFOUND', 'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'VAULT_DEADLINE',
 ]);
 
 /**

@@ -94,10 +94,9 @@ export class VaultHttp {
       path: `/${req.path}`,
       headers,
       ...(req.body !== undefined ? { json: req.body } : {}),
-      timeout: this.opts.timeoutMs,
     });
     try {
-      const body: unknown = await withDeadline(call, this.opts.timeoutMs + 250);
+      const body: unknown = await call;
       return body && typeof body === 'object' ? (body as VaultEnvelope) : {};
     } catch (err) {
       throw sanitise(req, err);
@@ -118,15 +117,6 @@ export class VaultHttp {
   }
 }
 
-/** Reject after `ms` even if the socket never times out (a hung Vault). */
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: 'VAULT_DEADLINE' })), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
-
 /** Keep only what is safe to log: status, Vault's error strings, the network error code. */
 function sanitise(req: VaultRequest, err: unknown): VaultCallError {
   const path = req.path.split('?')[0] ?? req.path;
@@ -136,6 +126,6 @@ function sanitise(req: VaultRequest, err: unknown): VaultCallError {
     const errors = Array.isArray(raw) ? raw.map(String) : [];
     return new VaultCallError(req.method, path, e.response.statusCode, errors);
   }
-  const code = e?.code ?? (/timeout/i.test(e?.message ?? '') ? 'ETIMEDOUT' : undefined);
+  const code = e?.code;
   return new VaultCallError(req.method, path, undefined, [], code);
 }

@@ -30,6 +30,8 @@ export interface TransportOptions {
 }
 
 const MAX_REDIRECTS = 3;
+/** A whole call (redirects and body included) gets this much beyond the idle timeout before it is cut. */
+const DEADLINE_SLACK_MS = 250;
 
 /**
  * A lean HTTP layer for node-vault, plugged in through its documented `request-promise` option
@@ -37,6 +39,8 @@ const MAX_REDIRECTS = 3;
  * and out, a socket timeout, and 307/308 redirects (a standby Vault without request forwarding sends
  * clients to the active node) followed with method and body kept, at most 3 times, never from https
  * to http. It replaces node-vault's axios default, which costs about a millisecond per call here.
+ * Two limits: the socket's idle timeout (`ETIMEDOUT`), and a deadline on the whole call (a Vault that
+ * trickles bytes never goes idle) that cancels the request and fails with `VAULT_DEADLINE`.
  * TLS is always verified (`rejectUnauthorized` is Node's default and never turned off).
  */
 export class VaultTransport implements RequestPromiseLike {
@@ -48,7 +52,7 @@ export class VaultTransport implements RequestPromiseLike {
   }
 
   defaults(): (call: NodeVaultCall) => Promise<NodeVaultResponse> {
-    return (call) => this.send(call, new URL(call.uri), 0);
+    return (call) => this.withDeadline(call);
   }
 
   /** Close idle keep-alive connections. */
@@ -57,20 +61,35 @@ export class VaultTransport implements RequestPromiseLike {
     this.https.destroy();
   }
 
-  private async send(call: NodeVaultCall, url: URL, redirects: number): Promise<NodeVaultResponse> {
-    const { req, res } = await this.once(call, url);
+  /** Run one call under its deadline: when it passes, the request in flight is destroyed. */
+  private async withDeadline(call: NodeVaultCall): Promise<NodeVaultResponse> {
+    const ms = (call.timeout ?? this.opts.timeoutMs) + DEADLINE_SLACK_MS;
+    const deadline = Object.assign(new Error(`no answer within ${ms} ms`), { code: 'VAULT_DEADLINE' });
+    const cancel = new AbortController();
+    const timer = setTimeout(() => cancel.abort(deadline), ms);
+    try {
+      return await this.send(call, new URL(call.uri), 0, cancel.signal);
+    } catch (err) {
+      throw cancel.signal.aborted ? deadline : err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async send(call: NodeVaultCall, url: URL, redirects: number, signal: AbortSignal): Promise<NodeVaultResponse> {
+    const { req, res } = await this.once(call, url, signal);
     const location = res.headers.location;
     if ((res.statusCode === 307 || res.statusCode === 308) && location && redirects < MAX_REDIRECTS) {
       res.resume();
       const next = new URL(location, url);
       if (url.protocol === 'https:' && next.protocol !== 'https:') throw Object.assign(new Error('Vault redirected from https to http; not followed'), { code: 'EVAULTREDIRECT' });
-      return this.send(call, next, redirects + 1);
+      return this.send(call, next, redirects + 1, signal);
     }
     const text = await readBody(req, res);
     return { statusCode: res.statusCode ?? 0, body: parse(text), request: { path: url.pathname } };
   }
 
-  private once(call: NodeVaultCall, url: URL): Promise<{ req: ClientRequest; res: IncomingMessage }> {
+  private once(call: NodeVaultCall, url: URL, signal: AbortSignal): Promise<{ req: ClientRequest; res: IncomingMessage }> {
     const body = call.json !== undefined && typeof call.json === 'object' ? JSON.stringify(call.json) : undefined;
     const headers: Record<string, string | number> = { accept: 'application/json', ...call.headers };
     if (body !== undefined) {
@@ -81,7 +100,7 @@ export class VaultTransport implements RequestPromiseLike {
     const timeout = call.timeout ?? this.opts.timeoutMs;
     return new Promise((resolve, reject) => {
       // `timeout` is the socket's idle timeout: it also covers a response body that stops arriving.
-      const req = (secure ? httpsRequest : httpRequest)(url, { method: call.method, headers, agent: secure ? this.https : this.http, timeout }, (res) => resolve({ req, res }));
+      const req = (secure ? httpsRequest : httpRequest)(url, { method: call.method, headers, agent: secure ? this.https : this.http, timeout, signal }, (res) => resolve({ req, res }));
       req.on('timeout', () => req.destroy(Object.assign(new Error(`Vault did not answer within ${timeout} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(body);

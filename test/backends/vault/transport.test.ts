@@ -1,6 +1,6 @@
 /** VaultTransport (node-vault's `request-promise` hook) and VaultHttp against real loopback HTTP servers. */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VaultCallError } from '../../../src/backends/vault/errors.js';
 import { VaultHttp } from '../../../src/backends/vault/http.js';
 import { VaultTransport } from '../../../src/backends/vault/transport.js';
@@ -201,6 +201,26 @@ describe('VaultTransport', () => {
     expect((err as { code?: string }).code).toBe('ETIMEDOUT');
     expect(elapsed).toBeGreaterThanOrEqual(150);
     expect(elapsed).toBeLessThan(3000);
+  });
+
+  it('cuts a body that trickles past the call deadline with VAULT_DEADLINE, and closes its connection', async () => {
+    let closed = false;
+    const { base } = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => res.write(' '), 50);
+      req.socket.on('close', () => {
+        clearInterval(drip);
+        closed = true;
+      });
+    });
+    const started = Date.now();
+    const err = await transport(200).defaults()({ method: 'GET', uri: `${base}/v1/drip` }).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+
+    expect((err as { code?: string }).code).toBe('VAULT_DEADLINE');
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+    expect(elapsed).toBeLessThan(3000);
+    await vi.waitFor(() => expect(closed).toBe(true));
   });
 
   it('rejects with ECONNREFUSED when nothing listens', async () => {
