@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PolicyConfig } from '../policy/config.js';
-import type { Clock } from '../util/clock.js';
+import { iso, type Clock } from '../util/clock.js';
 import { signWebhook } from '../webhooks/standard-webhooks.js';
 
 /** Settings of the approval notification (`policy.approvals.notify`). */
@@ -36,7 +36,7 @@ export class ApprovalNotifier {
   }
 
   private async deliver(id: string, type: string, data: Record<string, unknown>): Promise<void> {
-    const body = JSON.stringify({ type, timestamp: new Date(this.clock.now()).toISOString(), data });
+    const body = JSON.stringify({ type, timestamp: iso(this.clock.now()), data });
     for (let attempt = 1; attempt <= this.cfg.attempts; attempt++) {
       const ts = Math.floor(this.clock.now() / 1000);
       try {

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { TesseraConfig } from '../config/schema.js';
 import { Errors } from '../errors/codes.js';
 import type { Roles } from '../http/roles.js';
-import type { Identity } from '../identity/identity.js';
+import { identityKey, sameIdentity, type Identity } from '../identity/identity.js';
 import type { ApprovalGate, CheckedRequest } from '../leases/issuance.js';
 import type { PolicyDecision, PolicyEngine } from '../policy/policy.js';
 import type { RequestContext } from '../tasks/task-service.js';
@@ -31,7 +31,7 @@ export interface ApprovalDeps {
   log: Logger;
 }
 
-const same = (a: AgentRef | null | undefined, b: AgentRef) => Boolean(a && a.issuer === b.issuer && a.subject === b.subject);
+const same = (a: AgentRef | null | undefined, b: AgentRef) => Boolean(a && sameIdentity(a, b));
 
 /**
  * Human approval of credential requests: opens approvals (the issuance gate), lets approvers decide
@@ -175,7 +175,7 @@ export class ApprovalService implements ApprovalGate {
   }
 
   private event(a: Approval, ctx: { requestId: string }, actor?: AgentRef) {
-    return { request_id: ctx.requestId, agent: a.agent, task_id: a.taskId, intent: a.intent, profile: a.profile, resources: a.resources, actor: actor ? `${actor.issuer}|${actor.subject}` : undefined };
+    return { request_id: ctx.requestId, agent: a.agent, task_id: a.taskId, intent: a.intent, profile: a.profile, resources: a.resources, actor: actor ? identityKey(actor) : undefined };
   }
 
   private retentionMs(): number {

@@ -1,4 +1,4 @@
-import { iso } from '../util/clock.js';
+import { iso, isoOrNull } from '../util/clock.js';
 import type { Approval } from './approval.js';
 
 /**
@@ -18,7 +18,7 @@ export function approvalView(a: Approval, opts: { privileged?: boolean } = {}): 
     reason: a.reason,
     requested_at: iso(a.createdAt),
     expires_at: iso(a.expiresAt),
-    decided_at: a.decidedAt === null ? null : iso(a.decidedAt),
+    decided_at: isoOrNull(a.decidedAt),
     decided_by: a.decidedBy,
     comment: a.comment,
     policies: a.policies,

@@ -1,3 +1,5 @@
+import { sameIdentity } from '../identity/identity.js';
+
 /** An identity as an approval records it. */
 export interface AgentRef {
   issuer: string;
@@ -45,5 +47,5 @@ export function isOpen(a: Approval): boolean {
 
 /** True when the identity is the agent that asked. */
 export function isRequester(a: Approval, id: AgentRef): boolean {
-  return a.agent.issuer === id.issuer && a.agent.subject === id.subject;
+  return sameIdentity(a.agent, id);
 }

@@ -7,6 +7,7 @@ import { createAwsStsBackend } from './aws-sts/create.js';
 import { BrokerTokenBackend } from './broker-token/backend.js';
 import { loadSigningKey } from './broker-token/signing-key.js';
 import { createVaultBackend } from './vault/create.js';
+import { profileLookup } from './profile-lookup.js';
 
 /** What backend constructors may use. */
 export interface BackendContext {
@@ -26,11 +27,7 @@ export async function createBackends(ctx: BackendContext): Promise<{ brokerToken
   const brokerToken = new BrokerTokenBackend(
     key,
     ctx.issuer,
-    (name) => {
-      const p = cfg.profiles[name];
-      if (p?.backend !== 'broker-token') throw new Error(`profile ${name} is not a broker-token profile`);
-      return p;
-    },
+    profileLookup(cfg, 'broker-token'),
     ctx.clock,
   );
   const all: Backend[] = [brokerToken];

@@ -2,6 +2,7 @@ import { policyConfigProblems } from '../policy/config.js';
 import { awsStsConfigProblems } from '../backends/aws-sts/config-checks.js';
 import { vaultConfigProblems } from '../backends/vault/checks.js';
 import type { TesseraConfig } from './schema.js';
+import { envProblem, httpsProblem } from './common.js';
 
 /**
  * Checks that span fields: each problem names the path it is about.
@@ -16,9 +17,7 @@ export function crossFieldErrors(cfg: TesseraConfig, env: NodeJS.ProcessEnv): st
   cfg.issuers.forEach((iss, i) => {
     if (seenIssuers.has(iss.issuer)) problems.push(`issuers[${i}].issuer: ${iss.issuer} is listed twice`);
     seenIssuers.add(iss.issuer);
-    if (iss.jwks_uri && !/^https:/.test(iss.jwks_uri) && !cfg.server.dev_mode && !isLoopback(iss.jwks_uri)) {
-      problems.push(`issuers[${i}].jwks_uri: must be https (http is accepted for loopback or in server.dev_mode)`);
-    }
+    if (iss.jwks_uri) problems.push(...httpsProblem(`issuers[${i}].jwks_uri`, iss.jwks_uri, cfg.server.dev_mode));
   });
   for (const [name, p] of Object.entries(cfg.profiles)) {
     const at = `profiles.${name}`;
@@ -48,18 +47,10 @@ export function crossFieldErrors(cfg: TesseraConfig, env: NodeJS.ProcessEnv): st
   if (!bt.signing_key_env && !bt.signing_key_file && !cfg.server.dev_mode) {
     problems.push('backends.broker-token.signing_key_env: a signing key is required unless server.dev_mode is true');
   }
-  if (bt.signing_key_env && !env[bt.signing_key_env]) {
-    problems.push(`backends.broker-token.signing_key_env: environment variable ${bt.signing_key_env} is not set`);
-  }
-  cfg.webhooks.task_complete?.secrets_env.forEach((name, i) => {
-    if (!env[name]) problems.push(`webhooks.task_complete.secrets_env[${i}]: environment variable ${name} is not set`);
-  });
+  if (bt.signing_key_env) problems.push(...envProblem('backends.broker-token.signing_key_env', bt.signing_key_env, env));
+  cfg.webhooks.task_complete?.secrets_env.forEach((name, i) => problems.push(...envProblem(`webhooks.task_complete.secrets_env[${i}]`, name, env)));
   const approvalProfiles = Object.entries(cfg.profiles).filter(([, p]) => p.approval === 'required').map(([n]) => n);
   problems.push(...policyConfigProblems(cfg.policy, { env, devMode: cfg.server.dev_mode, approvers: cfg.approvers.length, approvalProfiles }));
   return problems;
 }
 
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
-}

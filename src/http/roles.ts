@@ -1,6 +1,6 @@
 import type { IdentityMatch } from '../config/common.js';
 import type { Identity } from '../identity/identity.js';
-import { matchIdentity } from '../identity/match.js';
+import { matchesAny } from '../identity/match.js';
 import { Errors } from '../errors/codes.js';
 
 /** Who is an admin or an approver, from the `admins:` and `approvers:` config lists. */
@@ -11,11 +11,11 @@ export class Roles {
   ) {}
 
   isAdmin(id: Identity): boolean {
-    return this.admins.some((m) => matchIdentity(id, m));
+    return matchesAny(id, this.admins);
   }
 
   isApprover(id: Identity): boolean {
-    return this.approvers.some((m) => matchIdentity(id, m));
+    return matchesAny(id, this.approvers);
   }
 
   /** Throws 403 `forbidden` unless the identity is an admin. */

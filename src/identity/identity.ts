@@ -6,7 +6,12 @@ export interface Identity {
   claims: Record<string, unknown>;
 }
 
-/** A stable key for an identity, used in Redis indexes. */
+/** An identity's `issuer|subject`: the one text form in audit actors, Cedar entity ids and keys. */
 export function identityKey(id: { issuer: string; subject: string }): string {
   return `${id.issuer}|${id.subject}`;
+}
+
+/** True when both name the same identity (same issuer, same subject). */
+export function sameIdentity(a: { issuer: string; subject: string }, b: { issuer: string; subject: string }): boolean {
+  return a.issuer === b.issuer && a.subject === b.subject;
 }

@@ -20,6 +20,7 @@ import { iso } from '../util/clock.js';
 import { sha256Hex } from '../util/hash.js';
 import { newId } from '../util/ids.js';
 import type { Lease } from './lease.js';
+import { leaseAuditFields } from './lease-audit.js';
 import type { LeaseStore } from './lease-store.js';
 
 /** Refusal codes audited as `decision` denials (policy denials are audited where they are decided). */
@@ -260,10 +261,7 @@ export class IssuanceService {
         type: 'credential.mint_failed',
         outcome: 'failure',
         request_id: ctx.requestId,
-        agent: lease.agent,
-        task_id: lease.taskId,
-        profile: lease.profile,
-        lease_id: lease.id,
+        ...leaseAuditFields(lease),
         reason: err instanceof TesseraError ? err.code : 'backend_error',
       });
       throw err;
@@ -280,11 +278,8 @@ export class IssuanceService {
         type: 'credential.minted',
         outcome: 'success',
         request_id: ctx.requestId,
-        agent: lease.agent,
-        task_id: lease.taskId,
+        ...leaseAuditFields(lease),
         intent: c.task.intent,
-        profile: lease.profile,
-        lease_id: lease.id,
         resources: c.resources,
         credential_sha256: credentialSha256,
         detail: { backend: backend.name, ttl_seconds: minted.ttlSeconds, expires_at: iso(expiresAt), revocation: minted.revocation, policies, ...auditDetail, ...(c.task.act ? { principal: c.task.principal, act: c.task.act } : {}) },

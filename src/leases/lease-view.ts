@@ -1,4 +1,4 @@
-import { iso } from '../util/clock.js';
+import { iso, isoOrNull } from '../util/clock.js';
 import type { Lease } from './lease.js';
 
 /** The API representation of a lease: no credential, no revocation data. */
@@ -10,10 +10,10 @@ export function leaseView(l: Lease, opts: { admin?: boolean } = {}): Record<stri
     backend: l.backend,
     status: l.status,
     resources: l.resources,
-    issued_at: l.issuedAt === null ? null : iso(l.issuedAt),
+    issued_at: isoOrNull(l.issuedAt),
     expires_at: iso(l.expiresAt),
     revocation: l.revocation,
-    revoked_at: l.revokedAt === null ? null : iso(l.revokedAt),
+    revoked_at: isoOrNull(l.revokedAt),
     ...(opts.admin || l.status === 'revoke_failed'
       ? { agent: l.agent, attempts: l.attempts, last_error: l.lastError, credential_sha256: l.credentialSha256 || null }
       : {}),

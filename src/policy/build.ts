@@ -41,7 +41,7 @@ export function buildPolicy(
     return { engine: new LayeredPolicy([{ name: 'builtin', engine: builtin }]), cedar: undefined, reloader: undefined };
   }
   const metrics = deps.registry ? new PolicyMetrics(deps.registry) : undefined;
-  const compiled = deps.compiled ?? compilePolicies(readPolicyDir(cfg.policy.policies_dir));
+  const compiled = deps.compiled ?? loadConfiguredPolicies(cfg)!;
   for (const w of compiled.warnings) deps.log.warn({ dir: compiled.dir }, `policy warning: ${w}`);
   const cedar = new CedarPolicy(compiled, {
     profiles: cfg.profiles,

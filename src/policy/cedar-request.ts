@@ -5,6 +5,7 @@ import type { CedarRequest, CedarValueJson, EntityJson, Uid } from './cedar-wasm
 import { NS } from './cedar-schema.js';
 import type { ApprovalState, PolicyRequest } from './policy.js';
 import type { TimeZoneClock } from './time-facts.js';
+import { identityKey } from '../identity/identity.js';
 
 const uid = (type: string, id: string): Uid => ({ type: `${NS}::${type}`, id });
 const ref = (type: string, id: string): CedarValueJson => ({ __entity: { type: `${NS}::${type}`, id } });
@@ -16,7 +17,7 @@ function refs(type: string, ids: readonly string[]): CedarValueJson[] {
 
 /** Entity id of an agent: `<issuer>|<subject>`. */
 export function agentId(a: { issuer: string; subject: string }): string {
-  return `${a.issuer}|${a.subject}`;
+  return identityKey(a);
 }
 
 /** A profile as a Cedar entity (built once per configuration). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envName } from '../config/common.js';
+import { envName, envProblem, httpsProblem } from '../config/common.js';
 
 /** True when `tz` is an IANA time zone this Node.js knows (`UTC`, `Europe/Paris`, ...). */
 export function isTimeZone(tz: string): boolean {
@@ -80,12 +80,8 @@ export function policyConfigProblems(
   const problems: string[] = [];
   const notify = policy.approvals.notify;
   if (notify) {
-    if (!ctx.env[notify.secret_env]) problems.push(`policy.approvals.notify.secret_env: environment variable ${notify.secret_env} is not set`);
-    const host = new URL(notify.url).hostname;
-    const loopback = host === 'localhost' || host === '[::1]' || /^127\./.test(host);
-    if (!notify.url.startsWith('https:') && !loopback && !ctx.devMode) {
-      problems.push('policy.approvals.notify.url: must be https (http is accepted for loopback or in server.dev_mode)');
-    }
+    problems.push(...envProblem('policy.approvals.notify.secret_env', notify.secret_env, ctx.env));
+    problems.push(...httpsProblem('policy.approvals.notify.url', notify.url, ctx.devMode));
   }
   if (ctx.approvers === 0) {
     for (const name of ctx.approvalProfiles) problems.push(`profiles.${name}.approval: "required", but no approvers are configured (approvers:)`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envName } from '../config/common.js';
+import { envName, envProblem, httpsProblem } from '../config/common.js';
 
 /**
  * `server.worker`: the revocation worker, its retry schedule, stall detection and the sweeper.
@@ -73,9 +73,7 @@ export type AlertWebhookConfig = z.infer<typeof alertWebhookSchema>;
 export function alertConfigProblems(alerts: AlertWebhookConfig | undefined, env: NodeJS.ProcessEnv, devMode: boolean): string[] {
   if (!alerts) return [];
   const problems: string[] = [];
-  if (!env[alerts.secret_env]) problems.push(`webhooks.alerts.secret_env: environment variable ${alerts.secret_env} is not set`);
-  const u = new URL(alerts.url);
-  const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\./.test(u.hostname);
-  if (u.protocol !== 'https:' && !loopback && !devMode) problems.push('webhooks.alerts.url: must be https (http is accepted for loopback or in server.dev_mode)');
+  problems.push(...envProblem('webhooks.alerts.secret_env', alerts.secret_env, env));
+  problems.push(...httpsProblem('webhooks.alerts.url', alerts.url, devMode));
   return problems;
 }

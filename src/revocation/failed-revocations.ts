@@ -4,8 +4,9 @@ import { Errors } from '../errors/codes.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import { serializeRetry } from '../leases/lease-store.js';
 import type { Lease } from '../leases/lease.js';
-import type { Clock } from '../util/clock.js';
+import { isoOrNull, type Clock } from '../util/clock.js';
 import type { RevocationQueue } from './revocation-queue.js';
+import { identityKey } from '../identity/identity.js';
 
 /** The admin identity acting on a failed revocation. */
 export interface AdminRef {
@@ -89,20 +90,19 @@ export class FailedRevocations {
 }
 
 function by(admin: AdminRef): string {
-  return `${admin.issuer}|${admin.subject}`;
+  return identityKey(admin);
 }
 
 /** Admin view of a failed revocation: the lease plus its retry bookkeeping (never the credential). */
 export function failedRevocationView(l: Lease, view: (l: Lease) => Record<string, unknown>): Record<string, unknown> {
   const r = l.retry;
-  const t = (v: number | null | undefined) => (v ? new Date(v).toISOString() : null);
   return {
     ...view(l),
     state: r?.unconfirmed ? 'unconfirmed' : 'retrying',
-    failed_at: t(r?.failedAt),
-    last_attempt_at: t(r?.lastAttemptAt),
-    next_attempt_at: l.status === 'revoke_failed' ? t(r?.nextAttemptAt) : null,
-    retry_until: t(r?.retryUntil),
+    failed_at: isoOrNull(r?.failedAt),
+    last_attempt_at: isoOrNull(r?.lastAttemptAt),
+    next_attempt_at: l.status === 'revoke_failed' ? isoOrNull(r?.nextAttemptAt) : null,
+    retry_until: isoOrNull(r?.retryUntil),
     last_error_permanent: r?.lastErrorPermanent ?? false,
     resolved_by: r?.resolvedBy ?? null,
     resolution_note: r?.resolutionNote ?? null,

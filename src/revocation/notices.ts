@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/event.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { Lease } from '../leases/lease.js';
-import { iso } from '../util/clock.js';
+import { iso, isoOrNull } from '../util/clock.js';
 import type { AlertNotifier } from './alerts.js';
 import type { RevocationMetrics } from './revocation-metrics.js';
 
@@ -57,7 +57,7 @@ export class RevocationNotices {
   private async failed(l: Lease, once: boolean): Promise<void> {
     const r = l.retry;
     if (await this.leases.markFailed(l.id, r?.failedAt ?? Date.now())) this.metrics.failed.labels(l.backend, String(r?.lastErrorPermanent ?? false)).inc();
-    const facts = { attempts: l.attempts, permanent: r?.lastErrorPermanent ?? false, next_attempt_at: ts(r?.nextAttemptAt), retry_until: ts(r?.retryUntil) };
+    const facts = { attempts: l.attempts, permanent: r?.lastErrorPermanent ?? false, next_attempt_at: isoOrNull(r?.nextAttemptAt), retry_until: isoOrNull(r?.retryUntil) };
     await this.recordOnce(once, l, { ...about(l), type: 'lease.revoke_failed', outcome: 'failure', reason: (l.lastError ?? '').slice(0, 200), detail: { backend: l.backend, ...facts } });
     await this.alerts.raise('lease.revoke_failed', l, { ...facts, last_error: l.lastError });
   }
@@ -66,7 +66,7 @@ export class RevocationNotices {
     const r = l.retry;
     if (await this.leases.markFailed(l.id, r?.failedAt ?? Date.now())) this.metrics.failed.labels(l.backend, String(r?.lastErrorPermanent ?? false)).inc();
     this.metrics.unconfirmed.labels(l.backend).inc();
-    const facts = { attempts: l.attempts, last_error: l.lastError, credential_expired_at: iso(l.expiresAt), retried_until: ts(r?.retryUntil) };
+    const facts = { attempts: l.attempts, last_error: l.lastError, credential_expired_at: iso(l.expiresAt), retried_until: isoOrNull(r?.retryUntil) };
     await this.recordOnce(once, l, { ...about(l), type: 'lease.expired', outcome: 'failure', reason: 'revocation_unconfirmed', detail: { backend: l.backend, ...facts } });
     await this.alerts.raise('lease.revocation_unconfirmed', l, facts);
     await this.taskCompleted(l, once);
@@ -85,8 +85,4 @@ export class RevocationNotices {
 
 function about(l: Lease) {
   return { actor: 'revocation-worker', ...leaseAuditFields(l) };
-}
-
-function ts(v: number | null | undefined): string | null {
-  return v ? iso(v) : null;
 }

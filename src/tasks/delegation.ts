@@ -1,5 +1,6 @@
 import { Errors } from '../errors/codes.js';
 import type { ActClaim, AgentRef, Scope, Task } from './task.js';
+import { sameIdentity } from '../identity/identity.js';
 
 /**
  * Delegation (`parent_task_id`): the owner of an active task declares a sub-task, either for itself or,
@@ -56,6 +57,4 @@ export function assertScopesWithin(parent: Scope[], child: Scope[]): void {
 }
 
 /** True when both name the same identity. */
-export function sameAgent(a: AgentRef, b: AgentRef): boolean {
-  return a.issuer === b.issuer && a.subject === b.subject;
-}
+export const sameAgent: (a: AgentRef, b: AgentRef) => boolean = sameIdentity;

@@ -3,6 +3,7 @@ import type { RevocationQueue } from '../revocation/revocation-queue.js';
 import type { Clock } from '../util/clock.js';
 import type { AgentBlocklist } from './agent-blocklist.js';
 import type { TaskStore } from './task-store.js';
+import { identityKey } from '../identity/identity.js';
 
 /**
  * `POST /v1/admin/agents/revoke`: block an identity and tear down every open task and lease it holds
@@ -19,7 +20,7 @@ export class KillSwitch {
   ) {}
 
   async revoke(agent: { issuer: string; subject: string }, admin: { issuer: string; subject: string }, requestId: string): Promise<{ tasks_closed: number }> {
-    const by = `${admin.issuer}|${admin.subject}`;
+    const by = identityKey(admin);
     await this.blocklist.block(agent, by);
     await this.audit.record({ type: 'agent.blocked', outcome: 'success', request_id: requestId, actor: by, agent });
     let closed = 0;
@@ -39,7 +40,7 @@ export class KillSwitch {
 
   async unblock(agent: { issuer: string; subject: string }, admin: { issuer: string; subject: string }, requestId: string): Promise<boolean> {
     const was = await this.blocklist.unblock(agent);
-    await this.audit.record({ type: 'agent.unblocked', outcome: 'success', request_id: requestId, actor: `${admin.issuer}|${admin.subject}`, agent });
+    await this.audit.record({ type: 'agent.unblocked', outcome: 'success', request_id: requestId, actor: identityKey(admin), agent });
     return was;
   }
 }

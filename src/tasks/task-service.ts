@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TesseraConfig } from '../config/schema.js';
 import { Errors } from '../errors/codes.js';
-import type { Identity } from '../identity/identity.js';
+import { identityKey, sameIdentity, type Identity } from '../identity/identity.js';
 import type { PolicyEngine } from '../policy/policy.js';
 import type { RevocationQueue } from '../revocation/revocation-queue.js';
 import type { Clock } from '../util/clock.js';
@@ -101,7 +101,7 @@ export class TaskService {
       agent: task.agent,
       task_id: task.id,
       intent: task.intent,
-      actor: delegation.delegatedBy ? `${caller.issuer}|${caller.subject}` : undefined,
+      actor: delegation.delegatedBy ? identityKey(caller) : undefined,
       detail: {
         scopes: task.scopes,
         ttl_seconds: ttlSeconds,
@@ -186,5 +186,5 @@ export class TaskService {
 
 /** True when the task was declared by this identity. */
 export function ownedBy(task: Task, id: { issuer: string; subject: string }): boolean {
-  return task.agent.issuer === id.issuer && task.agent.subject === id.subject;
+  return sameIdentity(task.agent, id);
 }

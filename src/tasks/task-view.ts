@@ -1,4 +1,4 @@
-import { iso } from '../util/clock.js';
+import { iso, isoOrNull } from '../util/clock.js';
 import type { Task } from './task.js';
 
 /** The API representation of a task (api.md field names). */
@@ -12,7 +12,7 @@ export function taskView(t: Task): Record<string, unknown> {
     status: t.status,
     created_at: iso(t.createdAt),
     expires_at: iso(t.expiresAt),
-    ended_at: t.endedAt === null ? null : iso(t.endedAt),
+    ended_at: isoOrNull(t.endedAt),
     outcome: t.outcome,
     parent_task_id: t.parentTaskId,
     depth: t.depth,

@@ -10,3 +10,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** ISO-8601 string of a timestamp that may be missing (`null` then). */
+export function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : iso(ms);
+}

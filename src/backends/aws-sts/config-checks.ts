@@ -1,4 +1,5 @@
 import type { TesseraConfig } from '../../config/schema.js';
+import { httpsProblem } from '../../config/common.js';
 
 /**
  * Startup checks of `backends.aws-sts` that span fields; each names its path. Endpoints carry the
@@ -11,11 +12,7 @@ export function awsStsConfigProblems(cfg: TesseraConfig): string[] {
   for (const key of ['endpoint', 'iam_endpoint'] as const) {
     const url = b[key];
     if (!url) continue;
-    const u = new URL(url);
-    const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\./.test(u.hostname);
-    if (u.protocol !== 'https:' && !loopback && !cfg.server.dev_mode) {
-      problems.push(`backends.aws-sts.${key}: must be https (http is accepted for loopback or in server.dev_mode)`);
-    }
+    problems.push(...httpsProblem(`backends.aws-sts.${key}`, url, cfg.server.dev_mode));
   }
   return problems;
 }

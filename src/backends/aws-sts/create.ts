@@ -1,5 +1,6 @@
 import type { BackendContext } from '../factory.js';
 import { AwsStsBackend } from './backend.js';
+import { profileLookup } from '../profile-lookup.js';
 
 /**
  * The AWS STS backend as configured (`backends.aws-sts` and the aws-sts profiles), or undefined when the
@@ -10,11 +11,7 @@ export function createAwsStsBackend(ctx: BackendContext): AwsStsBackend | undefi
   if (!config) return undefined;
   return new AwsStsBackend({
     config,
-    profiles: (name) => {
-      const p = ctx.cfg.profiles[name];
-      if (p?.backend !== 'aws-sts') throw new Error(`profile ${name} is not an aws-sts profile`);
-      return p;
-    },
+    profiles: profileLookup(ctx.cfg, 'aws-sts'),
     redis: ctx.redis,
     keyPrefix: ctx.cfg.redis.key_prefix,
     clock: ctx.clock,

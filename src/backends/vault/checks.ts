@@ -1,5 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { TesseraConfig } from '../../config/schema.js';
+import { envProblem, httpsProblem } from '../../config/common.js';
 
 const readable = (file: string): boolean => {
   try {
@@ -8,11 +9,6 @@ const readable = (file: string): boolean => {
   } catch {
     return false;
   }
-};
-
-const isLoopback = (url: string): boolean => {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 };
 
 /**
@@ -24,13 +20,11 @@ export function vaultConfigProblems(cfg: TesseraConfig, env: NodeJS.ProcessEnv):
   const v = cfg.backends.vault;
   if (v) {
     const at = 'backends.vault';
-    if (!/^https:/.test(v.address) && !isLoopback(v.address) && !cfg.server.dev_mode) {
-      problems.push(`${at}.address: must be https (http is accepted for loopback or in server.dev_mode)`);
-    }
+    problems.push(...httpsProblem(`${at}.address`, v.address, cfg.server.dev_mode));
     if (v.ca_file && !readable(v.ca_file)) problems.push(`${at}.ca_file: cannot read ${v.ca_file}`);
     const a = v.auth;
     const needEnv = (field: string, name: string): void => {
-      if (!env[name]) problems.push(`${at}.auth.${field}: environment variable ${name} is not set`);
+      problems.push(...envProblem(`${at}.auth.${field}`, name, env));
     };
     if (a.method === 'token') needEnv('token_env', a.token_env);
     if (a.method === 'approle') {

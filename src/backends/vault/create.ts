@@ -1,5 +1,6 @@
 import type { BackendContext } from '../factory.js';
 import { VaultBackend } from './backend.js';
+import { profileLookup } from '../profile-lookup.js';
 
 /** The Vault backend when `backends.vault` is configured (one per process), already logging in. */
 export function createVaultBackend(ctx: BackendContext): VaultBackend | undefined {
@@ -8,10 +9,6 @@ export function createVaultBackend(ctx: BackendContext): VaultBackend | undefine
   return new VaultBackend(cfg, {
     env: ctx.env,
     log: ctx.log,
-    profiles: (name) => {
-      const p = ctx.cfg.profiles[name];
-      if (p?.backend !== 'vault') throw new Error(`profile ${name} is not a vault profile`);
-      return p;
-    },
+    profiles: profileLookup(ctx.cfg, 'vault'),
   }).start();
 }

@@ -4,6 +4,8 @@ import { TERMINAL_LEASE_STATUSES } from '../../leases/lease.js';
 import { isId } from '../../util/ids.js';
 import { authenticate, identityOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
+import { identityKey, sameIdentity } from '../../identity/identity.js';
+import { leaseAuditFields } from '../../leases/lease-audit.js';
 
 /** `DELETE /v1/leases/{id}`: revoke one lease early (its task's owner, or an admin). */
 export function leasesRouter(d: HttpDeps): Router {
@@ -13,7 +15,7 @@ export function leasesRouter(d: HttpDeps): Router {
     if (!isId(req.params.id, 'lse')) throw Errors.leaseNotFound();
     const lease = await d.leases.get(req.params.id);
     if (!lease) throw Errors.leaseNotFound();
-    const owner = lease.agent.issuer === id.issuer && lease.agent.subject === id.subject;
+    const owner = sameIdentity(lease.agent, id);
     if (!owner && !d.roles.isAdmin(id)) throw Errors.taskNotOwner();
     if (!TERMINAL_LEASE_STATUSES.includes(lease.status)) {
       if (lease.revokeRequestedAt === null) await d.leases.update(lease, { revoke_requested_at: String(d.clock.now()) });
@@ -22,11 +24,8 @@ export function leasesRouter(d: HttpDeps): Router {
         type: 'lease.revoke_requested',
         outcome: 'info',
         request_id: String(res.locals.requestId),
-        actor: `${id.issuer}|${id.subject}`,
-        agent: lease.agent,
-        task_id: lease.taskId,
-        profile: lease.profile,
-        lease_id: lease.id,
+        actor: identityKey(id),
+        ...leaseAuditFields(lease),
       });
     }
     res.status(202).json({ lease_id: lease.id, status: TERMINAL_LEASE_STATUSES.includes(lease.status) ? lease.status : 'revoking' });

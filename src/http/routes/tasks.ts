@@ -7,6 +7,7 @@ import { authenticate, identityOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { completeBody, credentialBody, declareTaskBody } from '../schemas.js';
 import { parseBody } from '../validate.js';
+import { identityKey } from '../../identity/identity.js';
 
 /** `/v1/tasks`: declare, read, complete, request credentials, read the audit trail. */
 export function tasksRouter(d: HttpDeps): Router {
@@ -35,7 +36,7 @@ export function tasksRouter(d: HttpDeps): Router {
     const body = parseBody(completeBody, req.body);
     const id = identityOf(res);
     const task = await d.tasks.getFor(id, taskId(req.params.id), d.roles.isAdmin(id));
-    const status = await d.tasks.complete(task, body.outcome ?? 'succeeded', { requestId: String(res.locals.requestId), by: `${id.issuer}|${id.subject}` });
+    const status = await d.tasks.complete(task, body.outcome ?? 'succeeded', { requestId: String(res.locals.requestId), by: identityKey(id) });
     res.status(202).json({ task_id: task.id, status });
   });
 
