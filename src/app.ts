@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -27,6 +27,7 @@ import { createRevocation } from './revocation/compose.js';
 import { RevocationQueue, TEARDOWN_JOB_OPTIONS } from './revocation/revocation-queue.js';
 import type { WorkerSettings } from './revocation/worker.js';
 import { Keys } from './store/keys.js';
+import { createAppServer } from './http/app-server.js';
 import { bullConnectionOptions, connectRedis, waitReady } from './store/redis.js';
 import { AgentBlocklist } from './tasks/agent-blocklist.js';
 import { KillSwitch } from './tasks/kill-switch.js';
@@ -192,7 +193,7 @@ export async function createTessera(cfg: TesseraConfig, opts: TesseraOptions = {
     policy: policyStack,
     approvals,
     async listen(port = cfg.server.port, host = cfg.server.host) {
-      server = createServer(app);
+      server = createAppServer(app);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(port, host, () => resolve());

@@ -13,6 +13,9 @@ import { tasksRouter } from './routes/tasks.js';
 export function createHttpApp(d: HttpDeps, extraRouters: express.Router[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express would hash every body, credential answers included, into a header that proxies and
+  // logs may keep; nothing here is cacheable (credential answers say no-store), and the hash costs time.
+  app.set('etag', false);
   app.set('trust proxy', d.cfg.server.trust_proxy);
   app.use(requestId);
   app.use(opsRouter(d));

@@ -54,6 +54,11 @@ export interface CredentialRequest {
 /** A request that passed scope and TTL checks, ready for policy and minting. */
 export interface CheckedRequest {
   task: Task;
+  /**
+   * The task came from this process's memory of active tasks, unread: whether the agent is blocked
+   * is still to be checked (with the lease write; the lease write itself checks the task is active).
+   */
+  remembered: boolean;
   profile: string;
   resources: string[];
   ttlSeconds: number;
@@ -90,12 +95,15 @@ export class IssuanceService {
     private readonly log: Logger,
   ) {}
 
-  /** Check a request against the task: ownership, status, declared scope, TTL. */
+  /**
+   * Check a request against the task: ownership, status, declared scope, TTL. A task this process
+   * remembers as active is not read again: its status and the agent's block are checked with the
+   * lease write instead (see prepare), which saves a Redis round trip on every later request of a task.
+   */
   async check(identity: Identity, taskId: string, req: CredentialRequest): Promise<CheckedRequest> {
-    const [task, blocked] = await Promise.all([this.tasks.get(taskId), this.blocklist.isBlocked(identity)]);
-    if (!task) throw Errors.taskNotFound();
-    if (!ownedBy(task, identity)) throw Errors.taskNotOwner();
-    if (blocked) throw Errors.agentBlocked();
+    const known = this.tasks.active.get(taskId);
+    const remembered = known !== undefined && ownedBy(known, identity);
+    const task = remembered ? known : await this.readOwnTask(identity, taskId);
     const now = this.clock.now();
     const left = Math.floor((task.expiresAt - now) / 1000);
     if (task.status !== 'active' || left < 1) throw Errors.taskClosed(task.status === 'active' ? 'expired' : task.status);
@@ -112,7 +120,21 @@ export class IssuanceService {
       { by: 'profile', seconds: profile.max_ttl_seconds },
       { by: 'task', seconds: left },
     ]);
-    return { task, profile: req.profile, resources, ttlSeconds, ttlClampedBy: clampedBy, reason: req.reason };
+    return { task, remembered, profile: req.profile, resources, ttlSeconds, ttlClampedBy: clampedBy, reason: req.reason };
+  }
+
+  /** Read the task afresh, with the agent's block: refuses a missing task, another agent's, a blocked agent. */
+  private async readOwnTask(identity: Identity, taskId: string): Promise<Task> {
+    const [task, blocked] = await Promise.all([this.tasks.get(taskId), this.blocklist.isBlocked(identity)]);
+    if (!task) throw Errors.taskNotFound();
+    if (!ownedBy(task, identity)) throw Errors.taskNotOwner();
+    if (blocked) throw Errors.agentBlocked();
+    return task;
+  }
+
+  /** For a request on a remembered task, the agent's block still to be checked (see check); else nothing. */
+  private agentStillAllowed(identity: Identity, c: CheckedRequest): Promise<void> | undefined {
+    return c.remembered ? this.blocklist.assertNotBlocked(identity) : undefined;
   }
 
   /** Decide, audit and mint one credential. */
@@ -125,6 +147,7 @@ export class IssuanceService {
       if (!decision.allow || decision.requireApproval) await this.auditDecision(checked, decision, ctx);
       if (decision.requireApproval) {
         if (!this.approvals) throw Errors.policyDenied('This profile requires a human approval, and approvals are not enabled', { code_hint: 'approval_required' });
+        await this.agentStillAllowed(identity, checked);
         const body = await this.approvals.request(identity, checked, decision, ctx);
         this.observe(started, backendName, 'pending');
         return { status: 202, body };
@@ -238,7 +261,7 @@ export class IssuanceService {
       attempts: 0,
       lastError: null,
     };
-    await this.prepare(lease, beforeMint);
+    await this.prepare(lease, this.agentStillAllowed(identity, c), beforeMint);
 
     let minted: MintResult;
     const mintStarted = performance.now();
@@ -310,7 +333,10 @@ export class IssuanceService {
     try {
       const auditError = await mintedAudit;
       await moved;
-      if (!activated.changed || activated.taskStatus !== 'active') throw Errors.taskClosed(activated.taskStatus ?? 'closed');
+      if (!activated.changed || activated.taskStatus !== 'active') {
+        this.tasks.active.forget(lease.taskId);
+        throw Errors.taskClosed(activated.taskStatus ?? 'closed');
+      }
       if (auditError) throw auditError;
     } catch (err) {
       // Fail closed: the task closed under us or the mint cannot be audited; the credential must die now.
@@ -336,15 +362,17 @@ export class IssuanceService {
   }
 
   /**
-   * Write the `pending` lease and its revocation job, and run `beforeMint` (the decision's audit record),
-   * concurrently. Minting may start only when all three succeeded; otherwise the lease is closed and
-   * the first failure thrown (task closed, store or audit unavailable).
+   * Write the `pending` lease and its revocation job and run `beforeMint` (the decision's audit record),
+   * concurrently with `agentCheck` (the block check a remembered task still owes; the lease write checks
+   * the task is still active). Minting may start only when all succeeded; otherwise the lease is closed
+   * and the first failure thrown (task closed, agent blocked, store or audit unavailable).
    */
-  private async prepare(lease: Lease, beforeMint?: () => Promise<void>): Promise<void> {
-    const [created, scheduled, before] = await Promise.allSettled([this.leases.create(lease), this.queue.scheduleLease(lease), beforeMint?.()]);
-    const failure = [created, scheduled, before].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  private async prepare(lease: Lease, agentCheck: Promise<void> | undefined, beforeMint?: () => Promise<void>): Promise<void> {
+    const [created, scheduled, before, agent] = await Promise.allSettled([this.leases.create(lease), this.queue.scheduleLease(lease), beforeMint?.(), agentCheck]);
+    const failure = [created, scheduled, before, agent].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     const closed = created.status === 'fulfilled' && !created.value;
     if (!failure && !closed) return;
+    if (closed) this.tasks.active.forget(lease.taskId);
     if (created.status === 'fulfilled' && created.value) await this.leases.discard(lease, this.clock.now()).catch(() => undefined);
     if (scheduled.status === 'fulfilled') await this.queue.cancelLeaseJob(lease.id).catch(() => undefined);
     // A decision that could not be audited wins over other reasons: that is the fail-closed guarantee.

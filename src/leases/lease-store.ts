@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
+import { inOneRoundTrip } from '../store/redis.js';
 import { TERMINAL_LEASE_STATUSES, type Lease, type LeaseRetryState, type LeaseStatus } from './lease.js';
 import type { TaskStatus } from '../tasks/task.js';
 
@@ -89,7 +90,7 @@ export class LeaseStore {
 
   /**
    * Write a new `pending` lease. Returns false when the task is no longer active.
-   * The global index entries go first in the pipeline (write-ahead): if Redis dies part-way, what is
+   * The global index entries go first in the round trip (write-ahead): if Redis dies part-way, what is
    * left is an index entry without a lease, which the sweeper drops, never a lease that nothing finds.
    */
   async create(lease: Lease): Promise<boolean> {
@@ -98,14 +99,13 @@ export class LeaseStore {
     const argv = [String(keepUntil), ...Object.entries(fields).flat()];
     // ARGV[3] must be the lease id for SADD: serialize() puts `id` first.
     // One round trip: the id → task pointer and the indexes (write-ahead), then the guarded create.
-    const p = this.redis.pipeline();
-    p.set(this.keys.leaseTask(lease.id), lease.taskId, 'PX', Math.max(1, keepUntil - Date.now()));
-    p.zadd(this.keys.openLeases(), lease.revokeAt, lease.id);
-    p.zadd(this.keys.pendingLeases(), lease.createdAt, lease.id);
-    p.eval(CREATE_LEASE, 3, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), this.keys.taskLeases(lease.taskId), ...argv);
-    const res = (await p.exec()) ?? [];
-    for (const [err] of res) if (err) throw err;
-    if (res[3]?.[1] === 1) return true;
+    const [, , , created] = await inOneRoundTrip(this.redis, () => [
+      this.redis.set(this.keys.leaseTask(lease.id), lease.taskId, 'PX', Math.max(1, keepUntil - Date.now())),
+      this.redis.zadd(this.keys.openLeases(), lease.revokeAt, lease.id),
+      this.redis.zadd(this.keys.pendingLeases(), lease.createdAt, lease.id),
+      this.redis.eval(CREATE_LEASE, 3, this.keys.task(lease.taskId), this.keys.lease(lease.taskId, lease.id), this.keys.taskLeases(lease.taskId), ...argv),
+    ]);
+    if (created === 1) return true;
     // The task closed first: undo the index entries written alongside.
     await this.forgetWriteAhead(lease.id);
     return false;
@@ -124,12 +124,12 @@ export class LeaseStore {
 
   /** Remove the entries written ahead of a lease that never came to be (its id → task link and its indexes). */
   private async forgetWriteAhead(leaseId: string): Promise<void> {
-    await this.redis.pipeline().del(this.keys.leaseTask(leaseId)).zrem(this.keys.openLeases(), leaseId).zrem(this.keys.pendingLeases(), leaseId).exec();
+    await inOneRoundTrip(this.redis, () => [this.redis.del(this.keys.leaseTask(leaseId)), this.redis.zrem(this.keys.openLeases(), leaseId), this.redis.zrem(this.keys.pendingLeases(), leaseId)]);
   }
 
   /** Remove a lease id from the open and pending indexes (terminal lease, or a write-ahead entry without a lease). */
   async dropIndexes(leaseId: string): Promise<void> {
-    await this.redis.pipeline().zrem(this.keys.openLeases(), leaseId).zrem(this.keys.pendingLeases(), leaseId).exec();
+    await inOneRoundTrip(this.redis, () => [this.redis.zrem(this.keys.openLeases(), leaseId), this.redis.zrem(this.keys.pendingLeases(), leaseId)]);
   }
 
   /** Remove a lease from the pending index only (it left `pending` but the index entry stayed behind). */

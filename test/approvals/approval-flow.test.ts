@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TesseraClient } from '../../src/client/tessera-client.js';
+import { Keys } from '../../src/store/keys.js';
+import { AgentBlocklist } from '../../src/tasks/agent-blocklist.js';
 import { verifyWebhook } from '../../src/webhooks/standard-webhooks.js';
 import { policyDir } from '../policy/helpers.js';
 import { eventually, startStack, type Stack } from '../support/stack.js';
@@ -151,5 +153,15 @@ describe('human approval', () => {
     } finally {
       hook.failWith = null;
     }
+  });
+  it('refuses a blocked agent a second approval on a task it already asked for (the task is remembered, the block is not)', async () => {
+    const sub = 'agent-blocked-approval';
+    const agent = clientFor(s, sub);
+    const { task } = await pending(agent);
+    const blocklist = new AgentBlocklist(s.tessera.redis, new Keys(s.cfg.redis.key_prefix));
+    await blocklist.block({ issuer: s.issuer.issuer, subject: sub }, 'test');
+    expect(await call(agent, 'POST', `/v1/tasks/${task.task_id}/credentials`, { profile: 'change-admin', reason: 'again' })).toMatchObject({ status: 403, code: 'agent_blocked' });
+    const requested = (await agent.taskAudit(task.task_id)).filter((e) => e.type === 'approval.requested');
+    expect(requested).toHaveLength(1);
   });
 });

@@ -39,7 +39,7 @@ describe('full flow over HTTP', () => {
     expect((await agent.completeTask(task.task_id)).status).toBe('completed');
   });
 
-  it('tells the caller, in Server-Timing, how much of the request was the backend and how much Tessera', async () => {
+  it('tells the caller, in Server-Timing, how much of the request was the backend and how much Tessera, and sends no ETag', async () => {
     const agent = s.agent('agent-timing');
     const task = await agent.declareTask({ intent: 'timing', scopes: [{ profile: 'ticket-read' }] });
     const res = await fetch(`${s.url}/v1/tasks/${task.task_id}/credentials`, {
@@ -49,6 +49,9 @@ describe('full flow over HTTP', () => {
     });
     expect(res.status).toBe(201);
     await res.json();
+    // Not cacheable, and no fingerprint of the credential-bearing body in a header (Express's ETag).
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('etag')).toBeNull();
     const m = /^backend;dur=(\d+\.\d\d), tessera;dur=(\d+\.\d\d)$/.exec(res.headers.get('server-timing') ?? '');
     expect(m, `Server-Timing: ${res.headers.get('server-timing')}`).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(0);

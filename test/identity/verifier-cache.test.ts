@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkloadVerifier } from '../../src/identity/verifier.js';
+import { WorkloadVerifier, type WorkloadVerifierOptions } from '../../src/identity/verifier.js';
 import { expectCode, issuerConfig, mint, perTestCleanup, testClock } from './helpers.js';
 
 const NOW = 1_750_000_000;
@@ -20,10 +20,15 @@ function countSignatureChecks(): () => number {
   return () => n;
 }
 
+/** A dev issuer and a verifier trusting it, at NOW unless `opts` says otherwise. */
+async function verifierFor(opts: WorkloadVerifierOptions = {}) {
+  const dev = await devIssuer();
+  return { dev, v: new WorkloadVerifier([issuerConfig(dev)], { clock: testClock(NOW), ...opts }) };
+}
+
 describe('verified-token cache', () => {
   it('checks a repeated token\'s signature once, and returns the same identity', async () => {
-    const dev = await devIssuer();
-    const v = new WorkloadVerifier([issuerConfig(dev)], { clock: testClock(NOW) });
+    const { dev, v } = await verifierFor();
     const checks = countSignatureChecks();
     const token = await mint(dev, { iat: NOW });
     const first = await v.verify(token);
@@ -54,8 +59,7 @@ describe('verified-token cache', () => {
   });
 
   it('forgets tokens verified under keys that were refetched: a rotated-out key stops verifying', async () => {
-    const dev = await devIssuer();
-    const v = new WorkloadVerifier([issuerConfig(dev)], { clock: testClock(NOW), cooldownMs: 0 });
+    const { dev, v } = await verifierFor({ cooldownMs: 0 });
     const old = await mint(dev, { iat: NOW });
     await v.verify(old);
     await v.verify(old);
@@ -66,8 +70,7 @@ describe('verified-token cache', () => {
   });
 
   it('still refetches keys older than cacheMaxAge for a remembered token', async () => {
-    const dev = await devIssuer();
-    const v = new WorkloadVerifier([issuerConfig(dev)], { clock: testClock(NOW), cacheMaxAgeMs: 0 });
+    const { dev, v } = await verifierFor({ cacheMaxAgeMs: 0 });
     const token = await mint(dev, { iat: NOW });
     await v.verify(token);
     await v.verify(token);
@@ -75,8 +78,7 @@ describe('verified-token cache', () => {
   });
 
   it('verifies every token in full with verifiedCacheSize 0', async () => {
-    const dev = await devIssuer();
-    const v = new WorkloadVerifier([issuerConfig(dev)], { clock: testClock(NOW), verifiedCacheSize: 0 });
+    const { dev, v } = await verifierFor({ verifiedCacheSize: 0 });
     const checks = countSignatureChecks();
     const token = await mint(dev, { iat: NOW });
     await v.verify(token);
@@ -85,8 +87,7 @@ describe('verified-token cache', () => {
   });
 
   it('hands out frozen identities, so one request cannot change what the next one sees', async () => {
-    const dev = await devIssuer();
-    const v = new WorkloadVerifier([issuerConfig(dev)], { clock: testClock(NOW) });
+    const { dev, v } = await verifierFor();
     const id = await v.verify(await mint(dev, { iat: NOW }));
     expect(Object.isFrozen(id)).toBe(true);
     expect(Object.isFrozen(id.claims)).toBe(true);
