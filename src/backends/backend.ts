@@ -30,6 +30,11 @@ export interface MintResult {
   credential: { type: string } & Record<string, unknown>;
   /** Seconds the credential actually lives as the backend issued it. */
   ttlSeconds: number;
+  /**
+   * When the credential expires (ms since epoch), where the backend knows it more precisely than
+   * `ttlSeconds` from now (a JWT's whole-second `exp`); the lease then expires with it.
+   */
+  expiresAt?: number;
   /** Why the issued TTL differs from the grant's, if it does (e.g. `backend`, `backend_floor`). */
   ttlClampedBy?: string | undefined;
   revocation: Revocability;

@@ -292,7 +292,7 @@ export class IssuanceService {
 
     if (ctx.timing) ctx.timing.backendMs = performance.now() - mintStarted;
     const issuedAt = this.clock.now();
-    const expiresAt = issuedAt + minted.ttlSeconds * 1000;
+    const expiresAt = minted.expiresAt ?? issuedAt + minted.ttlSeconds * 1000;
     const revokeAt = keepScheduled(lease.revokeAt, Math.min(expiresAt, c.task.expiresAt));
     const credentialSha256 = sha256Hex(minted.secretForHash);
     // The credential exists now: record that fact while the lease is activated (one round trip each, in parallel).

@@ -24,6 +24,16 @@ export interface BrokerTokenClaims {
 }
 
 /**
+ * The token's `exp` (whole seconds, RFC 7519 NumericDate) for a grant of `ttlSeconds` made at `nowMs`:
+ * rounded up, so the token never lives less than granted (rounding down would give a 1 s grant
+ * anything from 1 ms to 1 s), but never past the whole second at or before `notAfterMs` (the task's
+ * end). The issuer guarantees at least 1 s of task left, so the result is always in the future.
+ */
+export function tokenExpiry(nowMs: number, ttlSeconds: number, notAfterMs: number): number {
+  return Math.min(Math.ceil((nowMs + ttlSeconds * 1000) / 1000), Math.floor(notAfterMs / 1000));
+}
+
+/**
  * The embedded backend: Tessera signs an audience-bound ES256 JWT for a downstream tool.
  * Its `jti` is the lease id, so revocation is the lease's state: introspection answers
  * `active: false` as soon as the lease leaves `active`.
@@ -45,8 +55,9 @@ export class BrokerTokenBackend implements Backend {
 
   async mint(grant: Grant): Promise<MintResult> {
     const profile = this.profiles(grant.profileName);
-    const now = Math.floor(this.clock.now() / 1000);
-    const exp = now + grant.ttlSeconds;
+    const nowMs = this.clock.now();
+    const now = Math.floor(nowMs / 1000);
+    const exp = tokenExpiry(nowMs, grant.ttlSeconds, grant.notAfter);
     const token = await new SignJWT({
       task_id: grant.taskId,
       scope: grant.resources.join(' '),
@@ -65,6 +76,7 @@ export class BrokerTokenBackend implements Backend {
     return {
       credential: { type: 'bearer', token, audience: profile.audience, expires_at: iso(exp * 1000) },
       ttlSeconds: grant.ttlSeconds,
+      expiresAt: exp * 1000,
       revocation: 'revocable',
       revocationData: { jti: grant.leaseId },
       secretForHash: token,

@@ -30,6 +30,7 @@ describe('broker-token signing key', () => {
     const key = await loadSigningKey({ signing_key_file: file, key_id: 'k-2026' }, { env: {}, devMode: false, log: silent });
     expect(key.kid).toBe('k-2026');
     const backend = new BrokerTokenBackend(key, () => 'https://tessera.test', () => ({ audience: 'https://tool' }), { now: () => Date.now() });
+    const mintedAt = Date.now();
     const minted = await backend.mint({
       leaseId: 'lse_aaaaaaaaaaaaaaaaaaaaaa',
       taskId: 'tsk_bbbbbbbbbbbbbbbbbbbbbb',
@@ -38,13 +39,16 @@ describe('broker-token signing key', () => {
       intent: 'i',
       resources: ['r1', 'r2'],
       ttlSeconds: 60,
-      notAfter: Date.now() + 60_000,
+      notAfter: mintedAt + 120_000,
       labels: {},
     });
     const { payload, protectedHeader } = await jwtVerify(minted.credential.token as string, key.publicKey, { issuer: 'https://tessera.test', audience: 'https://tool', algorithms: ['ES256'] });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'k-2026', typ: 'at+jwt' });
     expect(payload).toMatchObject({ sub: 'agent-1', jti: 'lse_aaaaaaaaaaaaaaaaaaaaaa', task_id: 'tsk_bbbbbbbbbbbbbbbbbbbbbb', scope: 'r1 r2', agent_iss: 'https://iss' });
-    expect(payload.exp! - payload.iat!).toBe(60);
+    // Lives at least the 60 s granted, less than 61 s; the lease expires with the token.
+    expect(payload.exp! * 1000 - mintedAt).toBeGreaterThanOrEqual(60_000);
+    expect(payload.exp! * 1000 - mintedAt).toBeLessThan(61_000);
+    expect(minted.expiresAt).toBe(payload.exp! * 1000);
     expect(minted.revocationData).toEqual({ jti: 'lse_aaaaaaaaaaaaaaaaaaaaaa' });
     expect(await backend.verify(minted.credential.token as string)).toMatchObject({ jti: 'lse_aaaaaaaaaaaaaaaaaaaaaa' });
     expect(await backend.verify((minted.credential.token as string).slice(0, -4) + 'AAAA')).toBeNull();
