@@ -71,7 +71,9 @@ describe('full flow over HTTP', () => {
     });
     expect(protectedHeader.alg).toBe('ES256');
     expect(payload).toMatchObject({ sub: 'agent-jwks', task_id: task.task_id, jti: grant.lease_id });
-    expect(payload.exp! - payload.iat!).toBe(300);
+    // exp is whole seconds, rounded up: the token lives at least its 300 s, and the grant reports exp.
+    expect(payload.exp! * 1000).toBe(Date.parse(grant.expires_at));
+    expect([300, 301]).toContain(payload.exp! - payload.iat!);
   });
 
   it('clamps a credential TTL to the profile maximum and to the time left on the task', async () => {
