@@ -10,7 +10,10 @@
  * Tessera's added overhead (p99 through Tessera − p99 of the direct call) should stay under 5 ms.
  * Against a real Vault when VAULT_ADDR and VAULT_TOKEN are set (then the figures are that Vault's).
  * A fourth row is Tessera's own share of each request, from its `Server-Timing` header (everything but
- * the backend's mint), measured inside Tessera.
+ * the backend's mint), measured inside Tessera; two more split the rest: the backend's mint as Tessera
+ * timed it, and the HTTP hop into Tessera and back (what the caller saw minus all Tessera timed).
+ * BENCH_VAULT_DB_N sets the number of `database/creds` reads (default min(n, 300): each creates and
+ * later drops a real PostgreSQL role; the p99 of 300 samples is their third-slowest, a noisy estimate).
  * BENCH_CPU_PROFILE=<dir> writes a CPU profile of the Tessera process there; BENCH_TOPOLOGY=split runs
  * the revocation worker in a process of its own (`npm run worker`) instead of inside the API process.
  */
@@ -89,7 +92,10 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
   const task = await agent.declareTask({ intent: 'vault benchmark', scopes: [{ profile: 'db-readonly' }, { profile: 'vault-token' }], ttl_seconds: 3600 });
   // The agent's request as TesseraClient sends it (fetch), keeping Tessera's own share from Server-Timing.
   const own: number[] = [];
+  const mint: number[] = [];
+  const hop: number[] = [];
   const issue = async (profile: string) => {
+    const started = performance.now();
     const r = await fetch(`${tessera.url}/v1/tasks/${task.task_id}/credentials`, {
       method: 'POST',
       headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json' },
@@ -97,8 +103,13 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
     });
     if (r.status !== 201) throw new Error(`credential request: ${r.status} ${await r.text()}`);
     await r.json();
-    const m = /tessera;dur=([\d.]+)/.exec(r.headers.get('server-timing') ?? '');
-    if (m) own.push(Number(m[1]));
+    const timing = r.headers.get('server-timing') ?? '';
+    const ownMs = Number(/tessera;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+    const mintMs = Number(/backend;dur=([\d.]+)/.exec(timing)?.[1] ?? NaN);
+    if (Number.isNaN(ownMs) || Number.isNaN(mintMs)) throw new Error(`no Server-Timing in the answer: ${timing}`);
+    own.push(ownMs);
+    mint.push(mintMs);
+    hop.push(performance.now() - started - ownMs - mintMs);
   };
 
   // The direct caller: a token with the same rights as Tessera's, over keep-alive fetch.
@@ -127,7 +138,7 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
   ];
 
   // Each dynamic read creates (and each revocation drops) a real PostgreSQL role: fewer of those.
-  const runs = [n, Math.min(n, 300)];
+  const runs = [n, Number(process.env.BENCH_VAULT_DB_N ?? Math.min(n, 300))];
   const out: Record<string, number> = {};
   console.log('\nVault backend: credential issuance through Tessera vs the %s called directly, interleaved (Vault, Tessera and this caller in separate processes)', f.target.kind === 'double' ? 'Vault double' : 'real Vault');
   for (const [c, [name, viaVault, viaAdapter, viaTessera]] of cases.entries()) {
@@ -138,7 +149,7 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
       await viaAdapter();
       await viaTessera();
     }
-    own.length = 0;
+    for (const a of [own, mint, hop]) a.length = 0;
     for (let i = 0; i < count; i++) {
       row.direct.push(await timed(viaVault));
       row.adapter.push(await timed(viaAdapter));
@@ -148,12 +159,16 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
     const a = summary(row.adapter);
     const t = summary(row.tessera);
     const o = summary(own);
+    const m = summary(mint);
+    const h = summary(hop);
     const key = name.startsWith('vault-token') ? 'token' : 'dynamic';
     console.log('  %s, n=%d', name, count);
     console.log('    %s  p50 %s  p99 %s', 'Vault double directly (same call, keep-alive)'.padEnd(48), ms(d.p50), ms(d.p99));
     console.log('    %s  p50 %s  p99 %s', 'VaultBackend.mint alone (node-vault)'.padEnd(48), ms(a.p50), ms(a.p99));
     console.log('    %s  p50 %s  p99 %s', 'Tessera POST /v1/tasks/{id}/credentials'.padEnd(48), ms(t.p50), ms(t.p99));
-    console.log('    %s  p50 %s  p99 %s', "Tessera's own time in the request (Server-Timing)".padEnd(48), ms(o.p50), ms(o.p99));
+    console.log('    %s  p50 %s  p99 %s', "  of which Tessera's own work (Server-Timing)".padEnd(48), ms(o.p50), ms(o.p99));
+    console.log('    %s  p50 %s  p99 %s', "  of which the backend's mint (Server-Timing)".padEnd(48), ms(m.p50), ms(m.p99));
+    console.log('    %s  p50 %s  p99 %s', '  of which the HTTP hop into Tessera and back'.padEnd(48), ms(h.p50), ms(h.p99));
     console.log('    Tessera overhead: p50 %s, p99 %s (target p99 < 5 ms)', ms(t.p50 - d.p50), ms(t.p99 - d.p99));
     Object.assign(out, {
       [`${key}_vault_p50_ms`]: d.p50,
@@ -165,6 +180,10 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
       [`${key}_overhead_p99_ms`]: t.p99 - d.p99,
       [`${key}_own_p50_ms`]: o.p50,
       [`${key}_own_p99_ms`]: o.p99,
+      [`${key}_mint_in_tessera_p50_ms`]: m.p50,
+      [`${key}_mint_in_tessera_p99_ms`]: m.p99,
+      [`${key}_hop_p50_ms`]: h.p50,
+      [`${key}_hop_p99_ms`]: h.p99,
     });
   }
 
