@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { BrokerTokenBackend } from '../../../src/backends/broker-token/backend.js';
 import { loadSigningKey } from '../../../src/backends/broker-token/signing-key.js';
+import { brokerGrant } from './grant.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -31,17 +32,7 @@ describe('broker-token signing key', () => {
     expect(key.kid).toBe('k-2026');
     const backend = new BrokerTokenBackend(key, () => 'https://tessera.test', () => ({ audience: 'https://tool' }), { now: () => Date.now() });
     const mintedAt = Date.now();
-    const minted = await backend.mint({
-      leaseId: 'lse_aaaaaaaaaaaaaaaaaaaaaa',
-      taskId: 'tsk_bbbbbbbbbbbbbbbbbbbbbb',
-      profileName: 'p',
-      agent: { issuer: 'https://iss', subject: 'agent-1', claims: {} },
-      intent: 'i',
-      resources: ['r1', 'r2'],
-      ttlSeconds: 60,
-      notAfter: mintedAt + 120_000,
-      labels: {},
-    });
+    const minted = await backend.mint(brokerGrant(60, mintedAt + 120_000, ['r1', 'r2']));
     const { payload, protectedHeader } = await jwtVerify(minted.credential.token as string, key.publicKey, { issuer: 'https://tessera.test', audience: 'https://tool', algorithms: ['ES256'] });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'k-2026', typ: 'at+jwt' });
     expect(payload).toMatchObject({ sub: 'agent-1', jti: 'lse_aaaaaaaaaaaaaaaaaaaaaa', task_id: 'tsk_bbbbbbbbbbbbbbbbbbbbbb', scope: 'r1 r2', agent_iss: 'https://iss' });

@@ -2,6 +2,7 @@ import { generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { BrokerTokenBackend, tokenExpiry } from '../../../src/backends/broker-token/backend.js';
 import type { SigningKey } from '../../../src/backends/broker-token/signing-key.js';
+import { brokerGrant } from './grant.js';
 
 const SECOND = 1000;
 
@@ -29,17 +30,7 @@ describe('broker token expiry (whole-second exp)', () => {
     const key = { privateKey, publicKey, kid: 'k', publicJwk: {} } as unknown as SigningKey;
     let now = 1_800_000_000_999;
     const backend = new BrokerTokenBackend(key, () => 'https://tessera.test', () => ({ audience: 'https://tool' }), { now: () => now });
-    const minted = await backend.mint({
-      leaseId: 'lse_aaaaaaaaaaaaaaaaaaaaaa',
-      taskId: 'tsk_bbbbbbbbbbbbbbbbbbbbbb',
-      profileName: 'p',
-      agent: { issuer: 'https://iss', subject: 'agent-1', claims: {} },
-      intent: 'i',
-      resources: [],
-      ttlSeconds: 1,
-      notAfter: now + 1_950,
-      labels: {},
-    });
+    const minted = await backend.mint(brokerGrant(1, now + 1_950));
     expect(minted.expiresAt).toBe(1_800_000_001_000 + SECOND);
     now += 2; // the agent uses it at once, in the next second
     expect(await backend.verify(minted.credential.token as string)).toMatchObject({ jti: 'lse_aaaaaaaaaaaaaaaaaaaaaa' });
