@@ -212,6 +212,11 @@ export class LeaseStore {
     return this.redis.zrangebyscore(this.keys.openLeases(), '-inf', until, 'LIMIT', 0, limit);
   }
 
+  /** Open lease ids whose revocation time is after `after` and at or before `until` (ms), oldest first. */
+  async openDueIn(after: number, until: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.openLeases(), `(${after}`, until);
+  }
+
   /** Number of leases not yet in a final state. */
   async openCount(): Promise<number> {
     return this.redis.zcard(this.keys.openLeases());

@@ -13,6 +13,7 @@ import type { Clock } from '../util/clock.js';
 import { AlertNotifier, AlertSender } from './alerts.js';
 import { alertConfigProblems } from './config.js';
 import { FailedRevocations } from './failed-revocations.js';
+import { LeaseExpiry } from './lease-expiry.js';
 import { RevocationNotices } from './notices.js';
 import { retryPolicyOf } from './retry-policy.js';
 import type { RevocationQueue } from './revocation-queue.js';
@@ -105,6 +106,7 @@ export function createRevocation(c: RevocationContext): Revocation {
         revoker,
         closer,
         sweeper,
+        expiry: new LeaseExpiry(c.leases, c.queue),
         alerts: sender,
         revocationMetrics: metrics,
         leases: c.leases,

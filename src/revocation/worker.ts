@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { Clock } from '../util/clock.js';
 import type { AlertSender } from './alerts.js';
-import { REVOCATION_QUEUE, type CloseTaskJob, type ExpireTaskJob, type RevokeLeaseJob, type SendAlertJob } from './jobs.js';
+import { REVOCATION_QUEUE, type CloseTaskJob, type ExpireLeasesJob, type ExpireTaskJob, type RevokeLeaseJob, type SendAlertJob } from './jobs.js';
+import type { LeaseExpiry } from './lease-expiry.js';
 import { RetryLaterError, backoffDelay } from './retry-policy.js';
 import type { RevocationMetrics } from './revocation-metrics.js';
 import { NotYetError, type Revoker } from './revoker.js';
@@ -28,6 +29,7 @@ export interface WorkerDeps {
   revoker: Revoker;
   closer: TaskCloser;
   sweeper: Sweeper;
+  expiry: LeaseExpiry;
   alerts: AlertSender | undefined;
   revocationMetrics: RevocationMetrics;
   leases: LeaseStore;
@@ -37,8 +39,8 @@ export interface WorkerDeps {
 }
 
 /**
- * The BullMQ worker that performs teardown: revoke-lease, expire-task, close-task, send-alert and sweep
- * jobs. Runs in the API process by default, or alone (`npm run worker`) for scale-out. Jobs are never
+ * The BullMQ worker that performs teardown: revoke-lease, expire-leases, expire-task, close-task,
+ * send-alert and sweep jobs. Runs in the API process by default, or alone (`npm run worker`) for scale-out. Jobs are never
  * failed for good: a failed attempt is retried after the delay the revoker chose (RetryLaterError) or,
  * for other jobs, after a capped, jittered exponential backoff.
  */
@@ -68,6 +70,8 @@ export function startRevocationWorker(deps: WorkerDeps): Worker {
             throw err;
           }
         }
+        case 'expire-leases':
+          return deps.expiry.run((job.data as ExpireLeasesJob).dueBy);
         case 'expire-task':
           return closer.expire((job.data as ExpireTaskJob).taskId);
         case 'close-task':

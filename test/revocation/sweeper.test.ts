@@ -23,7 +23,7 @@ describe('sweeper', () => {
     expect(scheduler).toMatchObject({ name: 'sweep', every: 1000 });
   });
 
-  it('repairs missed teardown: a lost lease job, a lost expiry job, a lost close job, orphan index entries', async () => {
+  it('repairs missed teardown: a lost lease job, a lost expiry bucket job, a lost expiry job, a lost close job, orphan index entries', async () => {
     const agent = await fe.agent('agent-sweeper');
     const redis = fe.stack.tessera.redis;
 
@@ -31,6 +31,12 @@ describe('sweeper', () => {
     const t1 = await agent.declareTask({ intent: 'lost lease job', scopes: [{ profile: 'fault' }] });
     const [short] = await issueMany(agent, t1.task_id, 1, 1, 1);
     await removeJob(short!.lease_id);
+
+    // (a2) A lease due later, whose expiry bucket's job vanished: revoked anyway once due.
+    const [later] = await issueMany(agent, t1.task_id, 1, 1, 3);
+    const bucket = (await queue().getDelayed()).find((j) => j.name === 'expire-leases');
+    expect(bucket).toBeDefined();
+    await bucket!.remove();
 
     // (b) A task whose expiry job vanished: expired anyway, its lease revoked.
     const t2 = await agent.declareTask({ intent: 'lost expiry job', scopes: [{ profile: 'fault' }], ttl_seconds: 3 });
@@ -47,6 +53,7 @@ describe('sweeper', () => {
     await redis.zadd(keys.pendingLeases(), Date.now() - 10_000, 'lse_orphanorphanorphan01');
 
     await eventually(async () => fe.double.credentials.get(short!.lease_id)?.revokedAt, 8000);
+    await eventually(async () => fe.double.credentials.get(later!.lease_id)?.revokedAt, 10_000);
     await eventually(async () => (await agent.getTask(t2.task_id)).status === 'expired', 8000);
     await eventually(async () => fe.double.credentials.get(inT2!.lease_id)?.revokedAt, 8000);
     const done = await agent.waitForTask(t3.task_id, ['completed'], 12_000);
