@@ -6,6 +6,7 @@
 import { backendOutageScenario } from '../test/faults/scenarios/backend-outage.js';
 import { bigTaskScenario } from '../test/faults/scenarios/big-task.js';
 import { duplicateWebhooksScenario } from '../test/faults/scenarios/duplicate-webhooks.js';
+import { expiryWorkerKillScenario } from '../test/faults/scenarios/expiry-worker-kill.js';
 import { multiProcessScenario } from '../test/faults/scenarios/multi-process.js';
 import { redisRestartScenario } from '../test/faults/scenarios/redis-restart.js';
 import { workerKillScenario } from '../test/faults/scenarios/worker-kill.js';
@@ -17,6 +18,7 @@ const only = process.env.CHAOS_ONLY;
 
 const scenarios: Array<[string, () => Promise<ScenarioResult>]> = [
   ['worker-kill', () => workerKillScenario({ leases: n(2000), revokeDelayMs: 100 })],
+  ['expiry-worker-kill', () => expiryWorkerKillScenario({ leases: n(2000), ttlSeconds: 5, revokeDelayMs: 100 })],
   // Production-like slow schedule (60 s): recovery within 60 s relies on the sweeper noticing the backend is back.
   ['backend-outage', () => backendOutageScenario({ leases: n(1000), downMs: 15_000, worker: { slow_retry_seconds: 60, sweep_interval_seconds: 5 } })],
   ['redis-restart', () => redisRestartScenario({ agents: n(8), leasesPerTask: 5, downMs: 5000, afterMs: 3000 })],
