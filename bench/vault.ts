@@ -12,8 +12,9 @@
  * A fourth row is Tessera's own share of each request, from its `Server-Timing` header (everything but
  * the backend's mint), measured inside Tessera; two more split the rest: the backend's mint as Tessera
  * timed it, and the HTTP hop into Tessera and back (what the caller saw minus all Tessera timed).
- * BENCH_VAULT_DB_N sets the number of `database/creds` reads (default min(n, 300): each creates and
- * later drops a real PostgreSQL role; the p99 of 300 samples is their third-slowest, a noisy estimate).
+ * BENCH_VAULT_DB_N sets the number of `database/creds` reads (default n, like the token row: each
+ * creates and later drops a real PostgreSQL role; with 300, the p99 was the third-slowest sample and
+ * swung by 3 ms between runs).
  * BENCH_CPU_PROFILE=<dir> writes a CPU profile of the Tessera process there; BENCH_TOPOLOGY=split runs
  * the revocation worker in a process of its own (`npm run worker`) instead of inside the API process.
  */
@@ -137,8 +138,7 @@ export async function runVaultBench(n = Number(process.env.BENCH_N ?? 1000)): Pr
     ],
   ];
 
-  // Each dynamic read creates (and each revocation drops) a real PostgreSQL role: fewer of those.
-  const runs = [n, Number(process.env.BENCH_VAULT_DB_N ?? Math.min(n, 300))];
+  const runs = [n, Number(process.env.BENCH_VAULT_DB_N ?? n)];
   const out: Record<string, number> = {};
   console.log('\nVault backend: credential issuance through Tessera vs the %s called directly, interleaved (Vault, Tessera and this caller in separate processes)', f.target.kind === 'double' ? 'Vault double' : 'real Vault');
   for (const [c, [name, viaVault, viaAdapter, viaTessera]] of cases.entries()) {
