@@ -1,10 +1,8 @@
 import type { LeaseStore } from '../leases/lease-store.js';
 import { TERMINAL_LEASE_STATUSES } from '../leases/lease.js';
+import { inBatches } from '../util/in-batches.js';
 import { LEASE_EXPIRY_BUCKET_MS } from './jobs.js';
 import type { RevocationQueue } from './revocation-queue.js';
-
-/** Leases handled at once by one bucket run. */
-const PARALLEL = 16;
 
 /** What one bucket run found. */
 export interface BucketReport {
@@ -24,19 +22,16 @@ export class LeaseExpiry {
     private readonly queue: RevocationQueue,
   ) {}
 
+  /** Give every open lease of the bucket ending at `dueBy` its own revocation job, unless it has one. */
   async run(dueBy: number): Promise<BucketReport> {
     const ids = await this.leases.openDueIn(dueBy - LEASE_EXPIRY_BUCKET_MS, dueBy);
     const report: BucketReport = { due: 0, queued: 0 };
-    for (let i = 0; i < ids.length; i += PARALLEL) {
-      await Promise.all(
-        ids.slice(i, i + PARALLEL).map(async (id) => {
-          const lease = await this.leases.get(id);
-          if (!lease || TERMINAL_LEASE_STATUSES.includes(lease.status) || lease.revokeAt > dueBy) return;
-          report.due++;
-          if ((await this.queue.ensureLeaseJob(lease, false)) !== 'ok') report.queued++;
-        }),
-      );
-    }
+    await inBatches(ids, async (id) => {
+      const lease = await this.leases.get(id);
+      if (!lease || TERMINAL_LEASE_STATUSES.includes(lease.status) || lease.revokeAt > dueBy) return;
+      report.due++;
+      if ((await this.queue.ensureLeaseJob(lease, false)) !== 'ok') report.queued++;
+    });
     return report;
   }
 }

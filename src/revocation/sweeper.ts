@@ -7,6 +7,7 @@ import type { LeaseStore } from '../leases/lease-store.js';
 import { TERMINAL_LEASE_STATUSES, type Lease } from '../leases/lease.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import type { Clock } from '../util/clock.js';
+import { inBatches } from '../util/in-batches.js';
 import type { RevocationQueue } from './revocation-queue.js';
 import type { RevocationMetrics } from './revocation-metrics.js';
 import type { TaskCloser } from './task-closer.js';
@@ -14,8 +15,6 @@ import type { TaskCloser } from './task-closer.js';
 const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** A lease or task this far past its due time without being handled is considered missed. */
 const DUE_SLACK_MS = 2000;
-/** Work done concurrently within one sweep. */
-const PARALLEL = 16;
 
 /** What one sweep found and repaired. */
 export interface SweepReport {
@@ -176,10 +175,6 @@ export class Sweeper {
 
 function empty(): SweepReport {
   return { skipped: false, checked: 0, requeued: 0, promoted: 0, droppedIndexEntries: 0, expiredTasks: 0, tasksTornDown: 0 };
-}
-
-async function inBatches<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(fn));
 }
 
 /** True when the backend answers its readiness check within 2 s. */
