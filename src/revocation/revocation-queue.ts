@@ -48,13 +48,14 @@ export class RevocationQueue {
    */
   async scheduleLease(lease: { id: string; taskId: string; revokeAt: number }): Promise<void> {
     const now = this.clock.now();
-    if (lease.revokeAt - now < OWN_LEASE_JOB_WITHIN_MS) return this.addLeaseJob(lease, now);
+    if (lease.revokeAt - now < OWN_LEASE_JOB_WITHIN_MS) return this.addLeaseJob(lease, lease.revokeAt - now);
     return this.ensureBucket(Math.ceil(lease.revokeAt / LEASE_EXPIRY_BUCKET_MS) * LEASE_EXPIRY_BUCKET_MS, now);
   }
 
-  private async addLeaseJob(lease: { id: string; taskId: string; revokeAt: number }, now: number): Promise<void> {
+  /** Add the lease's own revocation job (job id = lease id), due in `delayMs`; ignored if it exists. */
+  private async addLeaseJob(lease: { id: string; taskId: string }, delayMs = 0): Promise<void> {
     const data: RevokeLeaseJob = { leaseId: lease.id, taskId: lease.taskId };
-    await this.queue.add('revoke-lease', data, { jobId: lease.id, delay: Math.max(0, lease.revokeAt - now) });
+    await this.queue.add('revoke-lease', data, { jobId: lease.id, delay: Math.max(0, delayMs) });
   }
 
   /** Add the job of the bucket ending at `dueBy`, once per process; a failed add is tried again by the next lease. */
@@ -81,7 +82,7 @@ export class RevocationQueue {
       const state = job ? await job.getState() : 'unknown';
       try {
         if (!job || state === 'unknown') {
-          await this.queue.add('revoke-lease', { leaseId: lease.id, taskId: lease.taskId }, { jobId: lease.id });
+          await this.addLeaseJob(lease);
         } else if (state === 'delayed') {
           await job.promote();
         } else if (state === 'failed') {
@@ -95,7 +96,7 @@ export class RevocationQueue {
         // The job changed state between the read and the action (a worker took it): look again.
       }
     }
-    await this.queue.add('revoke-lease', { leaseId: lease.id, taskId: lease.taskId }, { jobId: lease.id });
+    await this.addLeaseJob(lease);
   }
 
   /**
